@@ -1,0 +1,3 @@
+from knowhow.cli import main
+
+main()

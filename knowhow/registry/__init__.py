@@ -1,0 +1,1 @@
+"""Registry stage: record model, strict YAML loading, curated/harvested merge, validation, export."""

@@ -1,0 +1,139 @@
+"""Field types shared by the record models; each failure carries a stable code and a hint."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from typing import Annotated
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, available_timezones
+
+from pydantic import AfterValidator, Field, StrictBool, StrictInt, WithJsonSchema
+from pydantic_core import PydanticCustomError
+
+from . import vocab
+
+SLUG = r"^[a-z0-9][a-z0-9-]{0,79}$"
+
+
+def _err(code: str, message: str, hint: str = "") -> PydanticCustomError:
+    return PydanticCustomError(code, message, {"hint": hint})
+
+
+def _url(value: str) -> str:
+    if value != value.strip() or any(c.isspace() for c in value):
+        raise _err("bad-url", "URL contains spaces", "percent-encode spaces as %20")
+    parts = urlsplit(value)
+    if parts.scheme.lower() not in ("http", "https"):
+        scheme = parts.scheme or "none"
+        raise _err("unsafe-url", f"URL scheme '{scheme}' is not allowed", "use an http:// or https:// address")
+    if not parts.hostname or parts.username or parts.password:
+        raise _err("bad-url", "URL needs a host name and no credentials", "write it as https://host/path")
+    return value
+
+
+def _spdx(value: str) -> str:
+    if value.startswith("LicenseRef-"):
+        return value
+    ids = vocab.spdx_ids()
+    if value.lower() in ids:
+        if ids[value.lower()] != value:
+            raise _err("unknown-spdx", f"'{value}' is spelled differently in SPDX",
+                       f"did you mean '{ids[value.lower()]}'?")
+        return value
+    near = vocab.suggest(value.replace(" ", "-").replace("Licence", "").replace("License", "").strip("-"),
+                         ids.values())
+    raise _err("unknown-spdx", f"'{value}' is not an SPDX licence id",
+               f"did you mean '{near}'?" if near else "see https://spdx.org/licenses/")
+
+
+def _country(value: str) -> str:
+    names = vocab.countries()
+    if value in names:
+        return value
+    by_name = {n.lower(): c for c, n in names.items()}
+    near = value.upper() if value.upper() in names else by_name.get(value.lower())
+    if not near:
+        hit = vocab.suggest(value, by_name)
+        near = by_name[hit] if hit else None
+    raise _err("unknown-country", f"'{value}' is not an ISO 3166-1 alpha-2 country code",
+               f"did you mean '{near}'?" if near else "use two capital letters, e.g. FR")
+
+
+def _panet(value: str) -> str:
+    terms = vocab.panet()
+    if value in terms:
+        return value
+    by_label = {v: k for k, v in terms.items()}
+    hit = vocab.suggest(value, by_label)
+    raise _err("unknown-technique", f"'{value}' is not a known PaNET technique id",
+               f"did you mean '{by_label[hit]}' ({hit})?" if hit else "see knowhow/registry/panet.yaml")
+
+
+def parse_when(value: str) -> date | datetime:
+    """A date, or a date-time that must carry its UTC offset."""
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            raise _err("bad-date", f"'{value}' is not a real date", "check day and month") from None
+    try:
+        dt = datetime.fromisoformat(value)
+    except ValueError:
+        raise _err("bad-date", f"'{value}' is not an ISO 8601 date or date-time",
+                   "write 2026-03-02 or 2026-03-02T09:00:00+01:00") from None
+    if dt.tzinfo is None:
+        raise _err("missing-timezone", f"'{value}' has no time zone",
+                   f"add the UTC offset, e.g. '{value}+01:00', or write a date only")
+    return dt
+
+
+def _when(value: str) -> str:
+    parse_when(value)
+    return value
+
+
+def _day(value: str) -> str:
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        raise _err("bad-date", f"'{value}' is not a date", "write YYYY-MM-DD")
+    parse_when(value)
+    return value
+
+
+def _tz(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (KeyError, ValueError):
+        hit = vocab.suggest(value, available_timezones())
+        raise _err("unknown-timezone", f"'{value}' is not an IANA time zone",
+                   f"did you mean '{hit}'?" if hit else "e.g. Europe/Paris") from None
+    return value
+
+
+def _doi(value: str) -> str:
+    if value.lower().startswith(("http://", "https://", "doi:")):
+        bare = re.sub(r"^(https?://(dx\.)?doi\.org/|doi:)", "", value, flags=re.I)
+        raise _err("bad-doi", f"'{value}' is a DOI link, not a DOI", f"write '{bare}'")
+    if not re.fullmatch(r"10\.\d{4,9}/\S+", value):
+        raise _err("bad-doi", f"'{value}' is not a DOI", "a DOI looks like 10.5281/zenodo.123")
+    return value
+
+
+_WHEN_RE = r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2}))?$"
+
+Slug = Annotated[str, Field(pattern=SLUG, description="Record id: lower-case letters, digits and '-'")]
+Url = Annotated[str, AfterValidator(_url),
+                WithJsonSchema({"type": "string", "format": "uri", "pattern": "^https?://", "maxLength": 2000})]
+Spdx = Annotated[str, AfterValidator(_spdx), WithJsonSchema({"type": "string", "description": "SPDX licence id"})]
+Country = Annotated[str, AfterValidator(_country),
+                    WithJsonSchema({"type": "string", "enum": sorted(vocab.countries())})]
+Technique = Annotated[str, AfterValidator(_panet), WithJsonSchema({"type": "string", "enum": sorted(vocab.panet())})]
+When = Annotated[str, AfterValidator(_when), WithJsonSchema({"type": "string", "pattern": _WHEN_RE})]
+Day = Annotated[str, AfterValidator(_day), WithJsonSchema({"type": "string", "format": "date"})]
+TimeZone = Annotated[str, AfterValidator(_tz), WithJsonSchema({"type": "string", "description": "IANA time zone"})]
+Doi = Annotated[str, AfterValidator(_doi), WithJsonSchema({"type": "string", "pattern": r"^10\.\d{4,9}/\S+$"})]
+Year = Annotated[StrictInt, Field(ge=1950, le=2100)]
+Count = Annotated[StrictInt, Field(ge=0)]
+Text = Annotated[str, Field(min_length=1, max_length=300)]
+Prose = Annotated[str, Field(min_length=1, max_length=5000)]
+Flag = StrictBool
