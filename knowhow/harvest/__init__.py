@@ -1,0 +1,1 @@
+"""Harvest stage: source adapters, the shared HTTP transport, the harvested-record store."""

@@ -1,0 +1,96 @@
+"""The contract between the harvest runner and each source adapter.
+
+An adapter has three parts: transport (the shared `Http`, the only code that talks HTTP),
+iteration (`records()`, a generator that hides pagination) and mapping (a pure function from
+one API item to one record dict, tested without a network).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Iterator, Mapping, Protocol
+
+
+class SourceError(Exception):
+    """Stops one source's run; its previous records stay untouched. Subclasses say why."""
+
+    reason: ClassVar[str] = "failed"
+
+
+class SourceUnavailable(SourceError):
+    """Timeouts, connection errors, 5xx after retries."""
+
+    reason = "unavailable"
+
+
+class BadResponse(SourceError):
+    """A body that is not what the API promises: wrong content type, HTML with 200, truncated, unparsable."""
+
+    reason = "bad-response"
+
+
+class AuthError(SourceError):
+    reason = "auth"
+
+
+class RateLimited(SourceError):
+    """The source told us to stop; `reset` is when it may be asked again (ISO 8601, UTC) if known."""
+
+    reason = "rate-limited"
+
+    def __init__(self, message: str, reset: str | None = None):
+        super().__init__(message)
+        self.reset = reset
+
+
+@dataclass(frozen=True)
+class SourceConfig:
+    """One entry of harvest/sources.yaml."""
+
+    name: str  # unique instance name, e.g. "desy-indico"
+    type: str  # adapter type, e.g. "indico"
+    kind: str  # record kind it fills
+    base_url: str  # full URL, may carry a path prefix
+    params: Mapping[str, Any] = field(default_factory=dict)
+    schedule: str = "daily"
+    stale_after_days: int = 7
+    min_keep_ratio: float = 0.5  # fewer than this fraction of last run's records: delete nothing, report
+
+
+class Response(Protocol):
+    status: int
+    headers: Mapping[str, str]
+    url: str
+    from_cache: bool  # answered by the local cache or a 304
+
+    @property
+    def text(self) -> str: ...
+
+    def json(self) -> Any: ...
+
+
+class Http(Protocol):
+    """The shared transport; raises SourceError subclasses, never returns an error page as data."""
+
+    def get(self, url: str, *, params: Mapping[str, Any] | None = None,
+            headers: Mapping[str, str] | None = None, expect: str = "json") -> Response: ...
+
+    def post(self, url: str, *, json: Any, headers: Mapping[str, str] | None = None,
+             expect: str = "json") -> Response: ...
+
+
+class Adapter:
+    """Base of every source adapter; subclasses set `type` and `kind` and implement `records`."""
+
+    type: ClassVar[str]
+    kind: ClassVar[str]
+
+    def __init__(self, config: SourceConfig, http: Http, context: Mapping[str, Any] | None = None):
+        self.config = config
+        self.http = http
+        # Read-only view of the registry the adapter may need (e.g. which repositories to ask about).
+        self.context = context or {}
+
+    def records(self) -> Iterator[dict[str, Any]]:
+        """Yield one record dict per item (with 'id'); raise SourceError to stop the source."""
+        raise NotImplementedError
