@@ -20,10 +20,21 @@ def _err(code: str, message: str, hint: str = "") -> PydanticCustomError:
     return PydanticCustomError(code, message, {"hint": hint})
 
 
+def _slug(value: str) -> str:
+    if not re.match(SLUG, value):
+        near = re.sub(r"[^a-z0-9-]+", "-", value.lower()).strip("-")[:80]
+        raise _err("bad-id", f"'{value}' is not a valid id",
+                   f"use lower-case letters, digits and '-', e.g. '{near}'" if near else
+                   "use lower-case letters, digits and '-'")
+    return value
+
+
 def _url(value: str) -> str:
     if value != value.strip() or any(c.isspace() for c in value):
         raise _err("bad-url", "URL contains spaces", "percent-encode spaces as %20")
     parts = urlsplit(value)
+    if not parts.scheme:
+        raise _err("bad-url", f"'{value}' is not a web address", "write the full URL, starting with https://")
     if parts.scheme.lower() not in ("http", "https"):
         scheme = parts.scheme or "none"
         raise _err("unsafe-url", f"URL scheme '{scheme}' is not allowed", "use an http:// or https:// address")
@@ -121,7 +132,9 @@ def _doi(value: str) -> str:
 
 _WHEN_RE = r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2}))?$"
 
-Slug = Annotated[str, Field(pattern=SLUG, description="Record id: lower-case letters, digits and '-'")]
+Slug = Annotated[str, AfterValidator(_slug),
+                 WithJsonSchema({"type": "string", "pattern": SLUG,
+                                 "description": "Record id: lower-case letters, digits and '-'"})]
 Url = Annotated[str, AfterValidator(_url),
                 WithJsonSchema({"type": "string", "format": "uri", "pattern": "^https?://", "maxLength": 2000})]
 Spdx = Annotated[str, AfterValidator(_spdx), WithJsonSchema({"type": "string", "description": "SPDX licence id"})]
