@@ -29,6 +29,12 @@ class BadResponse(SourceError):
     reason = "bad-response"
 
 
+class NotFound(BadResponse):
+    """404/410: adapters may catch it for one item (a repository without releases) and go on."""
+
+    reason = "not-found"
+
+
 class AuthError(SourceError):
     reason = "auth"
 
@@ -62,6 +68,9 @@ class Response(Protocol):
     headers: Mapping[str, str]
     url: str
     from_cache: bool  # answered by the local cache or a 304
+    not_modified: bool  # the server answered 304 to a conditional request
+    links: Mapping[str, Mapping[str, str]]  # RFC 8288 Link header by rel, as in requests
+    content: bytes
 
     @property
     def text(self) -> str: ...
