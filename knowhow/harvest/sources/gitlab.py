@@ -1,0 +1,222 @@
+"""GitLab (gitlab.com and facility GitLabs): project facts for software, group activity for collaborations.
+
+One source instance per GitLab host. Its `base_url` is where the API lives (`https://gitlab.com/`,
+`https://gitlab.esrf.fr/`, or a mirror); `params.host` is the web host whose repository URLs in
+the registry belong to it (default: the host of base_url), so tests and mirrors can point
+base_url anywhere. Projects are addressed by their URL-encoded path (`group%2Fsub%2Fproject`).
+
+Per project: `GET /projects/:path?license=true`, the default branch head and the newest
+release. A collaboration repository URL that is not a project is listed as a group
+(`/groups/:path/projects?include_subgroups=true`, `X-Next-Page` / Link pages).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, ClassVar, Iterator
+from urllib.parse import quote, urlsplit
+
+from ..base import Adapter, BadResponse, NotFound, SourceError
+from . import values as v
+from .targets import RepoRef, gitlab_ref, records_of
+
+log = logging.getLogger(__name__)
+
+SOFTWARE_FACTS = ("stars", "forks", "open_issues", "archived", "last_commit", "latest_release",
+                  "latest_release_date", "repository_license", "topics")
+COLLABORATION_FACTS = ("repositories", "stars", "last_activity")
+
+
+# --------------------------------------------------------------------------- mapping (pure)
+
+def project_url(api: str, path: str) -> str:
+    """`{api}projects/group%2Fproject`: GitLab wants the whole path as one encoded segment."""
+    return f"{api}projects/{quote(path, safe='')}"
+
+
+def project_facts(project: dict[str, Any], branch: dict[str, Any] | None = None,
+                  releases: list[Any] | None = None) -> dict[str, Any]:
+    """SoftwareFacts from `/projects/:id`, `/repository/branches/:default` and `/releases` (newest first).
+
+    Anonymous answers on older GitLabs lack `open_issues_count` and `archived`; those facts are
+    then simply not stated.
+    """
+    licence = project.get("license") if isinstance(project.get("license"), dict) else {}
+    commit = (branch or {}).get("commit") if isinstance((branch or {}).get("commit"), dict) else {}
+    release = next((r for r in releases or [] if isinstance(r, dict) and not r.get("upcoming_release")), {})
+    topics = project.get("topics") if isinstance(project.get("topics"), list) else project.get("tag_list")
+    return v.compact({
+        "stars": v.count(project.get("star_count")),
+        "forks": v.count(project.get("forks_count")),
+        "open_issues": v.count(project.get("open_issues_count")),
+        "archived": project.get("archived") if isinstance(project.get("archived"), bool) else None,
+        "last_commit": v.when(commit.get("committed_date") or commit.get("authored_date")),
+        "latest_release": v.text(release.get("tag_name") or release.get("name"), 100),
+        "latest_release_date": v.when(release.get("released_at") or release.get("created_at")),
+        "repository_license": v.spdx(licence.get("key")) or v.text(licence.get("name"), 100),
+        "topics": v.topics(topics),
+    })
+
+
+def project_extras(project: dict[str, Any]) -> dict[str, Any]:
+    licence = project.get("license") if isinstance(project.get("license"), dict) else {}
+    return {"license": v.spdx(licence.get("key"))}
+
+
+def activity_facts(projects: list[dict[str, Any]]) -> dict[str, Any]:
+    """CollaborationFacts from project objects (forks left out when GitLab says so)."""
+    own: dict[str, dict[str, Any]] = {}
+    for p in projects:
+        if not isinstance(p, dict) or p.get("forked_from_project"):
+            continue
+        key = str(p.get("path_with_namespace") or p.get("id") or "").lower()
+        if key:
+            own[key] = p
+    return v.compact({
+        "repositories": len(own),
+        "stars": sum(v.count(p.get("star_count")) or 0 for p in own.values()),
+        "last_activity": v.latest(v.when(p.get("last_activity_at")) for p in own.values()),
+    })
+
+
+# --------------------------------------------------------------------------- iteration
+
+class GitLab(Adapter):
+    """`type: gitlab`; `kind: software` or `kind: collaborations`.
+
+    params: `host` (web host of the registry URLs, default base_url's host), `max_pages`
+    (group listing, default 50), `token_env` / `token_header: PRIVATE-TOKEN` (transport).
+    """
+
+    type: ClassVar[str] = "gitlab"
+    kind: ClassVar[str] = "software"
+    kinds: ClassVar[tuple[str, ...]] = ("software", "collaborations")
+    facts: ClassVar[dict[str, tuple[str, ...]]] = {"software": SOFTWARE_FACTS,
+                                                   "collaborations": COLLABORATION_FACTS}
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.problems: list[str] = []
+        self.api = self.config.base_url.rstrip("/") + "/api/v4/"
+        self.host = str(self.config.params.get("host") or urlsplit(self.config.base_url).hostname or "").lower()
+
+    def records(self) -> Iterator[dict[str, Any]]:
+        if self.config.kind == "software":
+            yield from self._software()
+        elif self.config.kind == "collaborations":
+            yield from self._collaborations()
+        else:
+            raise SourceError(f"{self.config.name}: gitlab fills software or collaborations, not {self.config.kind!r}")
+
+    def problem(self, message: str) -> None:
+        log.warning("%s: %s", self.config.name, message)
+        self.problems.append(message)
+
+    # ------------------------------------------------------------------ software
+
+    def _software(self) -> Iterator[dict[str, Any]]:
+        done: dict[str, tuple[dict[str, Any], dict[str, Any]] | None] = {}
+        for sid, rec in records_of(self.context, "software"):
+            ref = gitlab_ref(rec.get("repository"), self.host)
+            if ref is None or not ref.name:
+                continue
+            if ref.key not in done:
+                done[ref.key] = self._project_facts(ref)
+            if done[ref.key] is not None:
+                facts, extras = done[ref.key]  # type: ignore[misc]
+                yield {"id": sid, **v.missing_only(rec, extras), "facts": facts}
+
+    def _project_facts(self, ref: RepoRef) -> tuple[dict[str, Any], dict[str, Any]] | None:
+        url = project_url(self.api, ref.path)
+        try:
+            project = self._object(url, {"license": "true"})
+        except NotFound:
+            self.problem(f"{self.host}/{ref.path}: project not found")
+            return None
+        branch = None
+        if project.get("default_branch"):
+            branch = self._optional(f"{url}/repository/branches/{quote(str(project['default_branch']), safe='')}")
+        try:
+            releases = self.http.get(f"{url}/releases",
+                                     params={"per_page": 1, "order_by": "released_at", "sort": "desc"}).json()
+        except NotFound:
+            releases = []
+        if not isinstance(releases, list):
+            raise BadResponse(f"{url}/releases: expected a JSON array")
+        return project_facts(project, branch, releases), project_extras(project)
+
+    def _object(self, url: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
+        body = self.http.get(url, params=params).json()
+        if not isinstance(body, dict):
+            raise BadResponse(f"{url}: expected a JSON object")
+        return body
+
+    def _optional(self, url: str) -> dict[str, Any] | None:
+        try:
+            return self._object(url)
+        except NotFound:
+            return None
+
+    # ------------------------------------------------------------------ collaborations
+
+    def _collaborations(self) -> Iterator[dict[str, Any]]:
+        listed: dict[str, list[dict[str, Any]] | None] = {}
+        for cid, rec in records_of(self.context, "collaborations"):
+            refs = [r for r in (gitlab_ref(u, self.host) for u in rec.get("repositories") or []) if r]
+            if not refs:
+                continue
+            projects: list[dict[str, Any]] = []
+            found = False
+            for ref in refs:
+                if ref.key not in listed:
+                    listed[ref.key] = self._project_or_group(ref)
+                if listed[ref.key] is not None:
+                    found = True
+                    projects.extend(listed[ref.key] or [])
+            if found:
+                yield {"id": cid, "facts": activity_facts(projects)}
+
+    def _project_or_group(self, ref: RepoRef) -> list[dict[str, Any]] | None:
+        if ref.name:  # group/project or group/subgroup: a project first
+            try:
+                return [self._object(project_url(self.api, ref.path))]
+            except NotFound:
+                pass
+        for kind, extra in (("groups", {"include_subgroups": "true"}), ("users", {})):
+            if kind == "users" and ref.name:
+                break  # users have no nested namespaces
+            try:
+                return list(self.pages(f"{self.api}{kind}/{quote(ref.path, safe='')}/projects",
+                                       {"per_page": 100, "order_by": "id", "sort": "asc", **extra}))
+            except NotFound:
+                continue
+        self.problem(f"{self.host}/{ref.path}: no such project, group or user")
+        return None
+
+    def pages(self, url: str, params: dict[str, Any] | None) -> Iterator[dict[str, Any]]:
+        """Items of a list endpoint, following Link rel=next or X-Next-Page, on the same host only."""
+        max_pages = int(self.config.params.get("max_pages", 50))
+        origin = urlsplit(url)[:2]
+        base_params = dict(params or {})
+        seen: set[str] = set()
+        for _ in range(max_pages):
+            resp = self.http.get(url, params=params)
+            items = resp.json()
+            if not isinstance(items, list):
+                raise BadResponse(f"{url}: expected a JSON array")
+            yield from (i for i in items if isinstance(i, dict))
+            nxt = (resp.links.get("next") or {}).get("url")
+            page = (resp.headers.get("X-Next-Page") or "").strip()
+            if nxt:
+                if urlsplit(nxt)[:2] != origin or nxt in seen:
+                    raise BadResponse(f"{url}: refusing next link {nxt!r} (other host or a loop)")
+                seen.add(nxt)
+                url, params = nxt, None
+            elif page.isdigit():
+                if page in seen:
+                    raise BadResponse(f"{url}: page {page} served twice")
+                seen.add(page)
+                params = {**base_params, "page": page}
+            else:
+                return
+        raise BadResponse(f"{url}: more than {max_pages} pages; raise max_pages if this is real")
