@@ -107,4 +107,4 @@ def test_a_next_link_served_twice_is_a_loop_not_more_pages(replay):
     ctx = {"open_data": {"o": {"id": "o"}}}
     with pytest.raises(BadResponse, match="loop"):
         list(adapter(replay, ctx, kind="open_data", communities={"o": "esrf"}).records())
-    assert len(replay.requests) == 3
+    assert len(replay.requests) == 2
