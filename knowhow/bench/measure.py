@@ -1,0 +1,169 @@
+"""What runs inside one isolated process: write and read one dataset with one codec, timed.
+
+Kept free of orchestration so a crash here (a filter that segfaults) only ends this process.
+Timing follows the hdf5plugin benchmark: write = `ds[...] = data; flush()` into a new file,
+read = `read_direct` into a preallocated array after reopening (so no chunk cache helps).
+Wall-clock and CPU time (`process_time`, all threads) are both recorded.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+import traceback
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .configs import get_codec
+from .validate import array_hash, filter_mask_check, lossless_check, lossy_check
+
+
+@dataclass(frozen=True)
+class Task:
+    """One (dataset, codec) measurement; plain data so it crosses process and cluster boundaries."""
+
+    dataset: str
+    codec: str
+    data_path: str
+    work_dir: str
+    chunks: tuple[int, ...] | None
+    reps: int = 3
+    error_bound: float | None = None
+    noise_sigma: float | None = None
+    mask_value: float | None = None
+    ref_hash: str = ""
+    timeout_s: float = 120.0
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> Task:
+        d = dict(d)
+        if d.get("chunks") is not None:
+            d["chunks"] = tuple(d["chunks"])
+        return cls(**d)
+
+    @property
+    def h5_path(self) -> Path:
+        safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in f"{self.dataset}--{self.codec}")
+        return Path(self.work_dir) / f"{safe}.h5"
+
+
+def _timed(fn) -> tuple[float, float]:
+    c0, t0 = time.process_time(), time.perf_counter()
+    fn()
+    return time.perf_counter() - t0, time.process_time() - c0
+
+
+def run_memcpy(task: Task, data: np.ndarray) -> dict:
+    dst = np.empty_like(data)
+    back = np.empty_like(data)
+    writes = [_timed(lambda: np.copyto(dst, data)) for _ in range(task.reps)]
+    reads = [_timed(lambda: np.copyto(back, dst)) for _ in range(task.reps)]
+    out = {"write_s": [w for w, _ in writes], "write_cpu_s": [c for _, c in writes],
+           "read_s": [r for r, _ in reads], "read_cpu_s": [c for _, c in reads], "stored_bytes": None}
+    out.update(lossless_check(data, back, task.ref_hash))
+    return out
+
+
+def run_hdf5(task: Task, data: np.ndarray) -> dict:
+    """Write and read `reps` times, then validate the last file (it stays for the fresh re-read)."""
+    import h5py
+    import hdf5plugin  # noqa: F401  registers the plugin filters
+
+    codec = get_codec(task.codec)
+    kwargs = codec.kwargs(task.error_bound)
+    chunks = task.chunks if codec.chunked else None
+    path = task.h5_path
+    result: dict = {"write_s": [], "write_cpu_s": [], "read_s": [], "read_cpu_s": [], "stored_sizes": []}
+    back = np.empty_like(data)
+    for _ in range(task.reps):
+        with h5py.File(path, "w") as f:
+            ds = f.create_dataset("data", shape=data.shape, dtype=data.dtype, chunks=chunks, **kwargs)
+
+            def write() -> None:
+                ds[...] = data
+                f.flush()
+            w, wc = _timed(write)
+            result["stored_sizes"].append(int(ds.id.get_storage_size()))
+        with h5py.File(path, "r") as f:
+            ds = f["data"]
+            r, rc = _timed(lambda: ds.read_direct(back))
+        result["write_s"].append(w)
+        result["write_cpu_s"].append(wc)
+        result["read_s"].append(r)
+        result["read_cpu_s"].append(rc)
+    with h5py.File(path, "r") as f:
+        result.update(filter_mask_check(f["data"]))
+    result["stored_bytes"] = result["stored_sizes"][-1]
+    result["size_deterministic"] = len(set(result["stored_sizes"])) == 1
+    result.update(_check(task, data, back, codec.lossy))
+    return result
+
+
+def _check(task: Task, data: np.ndarray, back: np.ndarray, lossy: bool) -> dict:
+    if not lossy:
+        return lossless_check(data, back, task.ref_hash)
+    out = lossy_check(data, back, task.error_bound, task.mask_value, task.noise_sigma)
+    out["exact"] = bool(np.array_equal(data.view(np.uint8), back.view(np.uint8)))
+    out["hash"] = array_hash(back)
+    return out
+
+
+def verify_fresh(task: Task, expected_hash: str) -> dict:
+    """Re-read the written file in a process that never wrote it: the bytes must match."""
+    import h5py
+    import hdf5plugin  # noqa: F401
+
+    with h5py.File(task.h5_path, "r") as f:
+        back = f["data"][()]
+    digest = array_hash(back)
+    return {"fresh_read_ok": digest == expected_hash, "fresh_hash": digest}
+
+
+def measure(task: Task) -> dict:
+    """Entry point inside the isolated process: never raises, returns a result dict."""
+    try:
+        data = np.load(task.data_path, mmap_mode=None, allow_pickle=False)
+        if task.codec == "memcpy":
+            out = run_memcpy(task, data)
+        else:
+            out = run_hdf5(task, data)
+        out["ok"] = True
+        return out
+    except Exception as exc:  # any codec error becomes a recorded failure
+        return {"ok": False, "error": _one_line(exc), "trace": traceback.format_exc(limit=3)}
+
+
+def verify(task: Task, expected_hash: str) -> dict:
+    try:
+        out = verify_fresh(task, expected_hash)
+        out["ok"] = True
+        return out
+    except Exception as exc:
+        return {"ok": False, "error": _one_line(exc)}
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return f"{type(exc).__name__}: {text}"[:300]
+
+
+def main() -> None:
+    """`python -m knowhow.bench.measure {measure|verify}`: JSON task on stdin, JSON result on stdout."""
+    mode = sys.argv[1]
+    payload = json.loads(sys.stdin.read())
+    task = Task.from_dict(payload["task"])
+    out = measure(task) if mode == "measure" else verify(task, payload["expected_hash"])
+    sys.stdout.write("\n" + json.dumps(out) + "\n")
+    sys.stdout.flush()
+    os._exit(0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,96 @@
+"""Turn raw timings and sizes into the published metrics, including the energy and CO2 model.
+
+Units follow lzbench: MB = 10^6 bytes of *uncompressed* data; ratio = raw bytes / stored
+bytes. Wall-clock speeds move with the load of a shared machine; MB per CPU-second does not
+(much), so both are kept and rankings use CPU time.
+"""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import asdict, dataclass
+
+J_PER_KWH = 3.6e6
+
+
+@dataclass(frozen=True)
+class EnergyModel:
+    """Green Algorithms model (Lannelongue et al. 2021): E = CPU-s·P_core·PUE + t·M·P_mem·PUE."""
+
+    watts_per_core: float = 12.0
+    pue: float = 1.67
+    grid_g_per_kwh: float = 75.0
+    memory_w_per_gb: float = 0.3725
+
+    def joules(self, cpu_s: float, wall_s: float, memory_gb: float) -> float:
+        return (cpu_s * self.watts_per_core + wall_s * memory_gb * self.memory_w_per_gb) * self.pue
+
+    def describe(self) -> dict:
+        d = asdict(self)
+        d["formula"] = "E = (cpu_s * watts_per_core + wall_s * memory_gb * memory_w_per_gb) * pue; CO2e = E * grid"
+        d["source"] = "Green Algorithms, Lannelongue, Grealey & Inouye, Adv. Sci. 2021, doi:10.1002/advs.202100707"
+        return d
+
+
+def spread(values: list[float]) -> tuple[float, float, float]:
+    """(median, min, max)."""
+    return statistics.median(values), min(values), max(values)
+
+
+def speeds(raw_bytes: int, seconds: list[float]) -> dict:
+    """MB/s median, min and max over repetitions (min speed comes from the slowest repetition)."""
+    mb = raw_bytes / 1e6
+    med, lo, hi = spread(seconds)
+    return {"median": _div(mb, med), "min": _div(mb, hi), "max": _div(mb, lo)}
+
+
+def _div(a: float, b: float) -> float | None:
+    return a / b if b > 0 else None
+
+
+def summarise(raw: dict, raw_bytes: int, n_values: int, container_bits: int, model: EnergyModel) -> dict:
+    """Size, speed and energy metrics of one successful measurement."""
+    out: dict = {"raw_bytes": raw_bytes}
+    stored = raw.get("stored_bytes")
+    if stored:
+        out["stored_bytes"] = stored
+        out["ratio"] = raw_bytes / stored
+        out["bits_per_value"] = stored * 8 / n_values
+    for op in ("write", "read"):
+        wall, cpu = raw.get(f"{op}_s") or [], raw.get(f"{op}_cpu_s") or []
+        if not wall:
+            continue
+        s = speeds(raw_bytes, wall)
+        out[f"{op}_mbps"], out[f"{op}_mbps_min"], out[f"{op}_mbps_max"] = s["median"], s["min"], s["max"]
+        cpu_med = statistics.median(cpu)
+        out[f"{op}_cpu_s"] = cpu_med
+        out[f"{op}_wall_s"] = statistics.median(wall)
+        out[f"{op}_mb_per_cpu_s"] = _div(raw_bytes / 1e6, cpu_med)
+        memory_gb = (raw_bytes + (stored or raw_bytes)) / 1e9
+        joules = model.joules(cpu_med, statistics.median(wall), memory_gb)
+        gb = raw_bytes / 1e9
+        out[f"{op}_j_per_gb"] = joules / gb
+        out[f"{op}_g_co2e_per_tb"] = joules / gb * 1000 / J_PER_KWH * model.grid_g_per_kwh
+    return out
+
+
+def add_relative(rows: list[dict]) -> None:
+    """Speed as a fraction of uncompressed chunked HDF5 I/O and of memcpy, per dataset, same run."""
+    ref: dict[str, dict[str, dict]] = {}
+    for r in rows:
+        if r["codec"] in ("none-chunked", "memcpy") and r.get("status") == "ok":
+            ref.setdefault(r["dataset"], {})[r["codec"]] = r
+    for r in rows:
+        base = ref.get(r["dataset"], {})
+        for op in ("write", "read"):
+            for name, key in (("none-chunked", "chunked"), ("memcpy", "memcpy")):
+                b = base.get(name, {})
+                mine, theirs = r.get(f"{op}_mb_per_cpu_s"), b.get(f"{op}_mb_per_cpu_s")
+                r[f"{op}_vs_{key}"] = mine / theirs if mine and theirs else None
+
+
+def add_bound_fraction(row: dict, bound: float | None) -> None:
+    """Ratio as a fraction of the entropy bound (lossless, or lossy at the row's error bound)."""
+    row["bound"] = bound
+    ratio = row.get("ratio")
+    row["bound_fraction"] = ratio / bound if ratio and bound else None

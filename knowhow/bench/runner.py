@@ -1,0 +1,265 @@
+"""Run (dataset, codec) measurements, each in its own process with a timeout.
+
+A filter that segfaults (Sperr on integers) or hangs ends only its own process; the suite
+records the exit code and goes on. Two isolation back-ends: a fork server that has already
+imported h5py and hdf5plugin (fast, the default on one machine), and a plain
+`python -m knowhow.bench.measure` subprocess (works inside daemonic Dask workers).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import multiprocessing as mp
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable, Protocol
+
+import numpy as np
+
+from . import metrics
+from .configs import Codec, get_codec
+from .datasets import Sample
+from .measure import Task
+from .validate import array_hash
+
+log = logging.getLogger(__name__)
+
+THREAD_ENV = ("BLOSC_NTHREADS", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+def pin_threads(n: int = 1) -> dict[str, str]:
+    """Pin codec thread pools before any worker starts; returns the settings for provenance."""
+    for k in THREAD_ENV:
+        os.environ[k] = str(n)
+    return {k: os.environ[k] for k in THREAD_ENV}
+
+
+@dataclass
+class Outcome:
+    """What came back from an isolated call: the result (if any), the exit code, an error line."""
+
+    result: dict | None
+    exit_code: int | None
+    error: str = ""
+
+
+class Isolation(Protocol):
+    def call(self, mode: str, payload: dict, timeout: float) -> Outcome: ...
+
+
+def _child(mode: str, payload: dict, conn) -> None:
+    from .measure import Task as _Task, measure, verify
+
+    task = _Task.from_dict(payload["task"])
+    out = measure(task) if mode == "measure" else verify(task, payload["expected_hash"])
+    conn.send(out)
+    conn.close()
+
+
+class ForkServer:
+    """Children forked from a server that has h5py and hdf5plugin imported: ~10 ms per call."""
+
+    def __init__(self) -> None:
+        self.ctx = mp.get_context("forkserver")
+        self.ctx.set_forkserver_preload(["knowhow.bench.runner", "h5py", "hdf5plugin"])
+
+    def call(self, mode: str, payload: dict, timeout: float) -> Outcome:
+        recv, send = self.ctx.Pipe(duplex=False)
+        proc = self.ctx.Process(target=_child, args=(mode, payload, send), daemon=True)
+        proc.start()
+        send.close()
+        result = None
+        try:
+            if not recv.poll(timeout):
+                proc.kill()
+                proc.join()
+                return Outcome(None, proc.exitcode, f"timed out after {timeout:g} s")
+            try:
+                result = recv.recv()
+            except EOFError:
+                result = None
+        finally:
+            recv.close()
+        proc.join(30)
+        if proc.is_alive():
+            proc.kill()
+            proc.join()
+        return Outcome(result, proc.exitcode)
+
+
+class Subprocess:
+    """A fresh interpreter per call; slower to start, but needs no multiprocessing."""
+
+    def call(self, mode: str, payload: dict, timeout: float) -> Outcome:
+        cmd = [sys.executable, "-m", "knowhow.bench.measure", mode]
+        try:
+            proc = subprocess.run(cmd, input=json.dumps(payload), capture_output=True, text=True, timeout=timeout)
+        except subprocess.TimeoutExpired:
+            return Outcome(None, None, f"timed out after {timeout:g} s")
+        lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("{")]
+        result = json.loads(lines[-1]) if lines else None
+        return Outcome(result, proc.returncode)
+
+
+def describe_exit(code: int | None) -> str:
+    """'exit 139 (SIGSEGV)' style text for a child's exit code (negative = killed by a signal)."""
+    if code is None:
+        return "no exit code"
+    if code < 0:
+        try:
+            name = signal.Signals(-code).name
+        except ValueError:
+            name = f"signal {-code}"
+        return f"exit {128 - code} ({name})"
+    return f"exit {code}"
+
+
+@dataclass
+class Settings:
+    """How measurements are taken: repetitions, timeout, energy model, lossy options."""
+
+    reps: int = 3
+    timeout_s: float = 120.0
+    energy: metrics.EnergyModel = field(default_factory=metrics.EnergyModel)
+    lossy_integers: bool = False
+
+
+def skipped_row(sample: Sample, codec: Codec, reason: str) -> dict:
+    return {"dataset": sample.name, "kind": sample.kind, "codec": codec.name, "status": "skipped", "reason": reason}
+
+
+def plan(samples_and_codecs: Iterable[tuple[Sample, list[Codec]]], settings: Settings) -> list[tuple[Sample, Codec,
+                                                                                                        str | None]]:
+    """(sample, codec, skip reason or None) for every pair, in run order (baselines first)."""
+    out = []
+    for sample, codecs in samples_and_codecs:
+        for codec in codecs:
+            why = codec.reason_skipped(sample.data.dtype, sample.chunks, noise_sigma=sample.noise.sigma_ref if sample.noise else None,
+                                       lossy_integers=settings.lossy_integers)
+            out.append((sample, codec, why))
+    return out
+
+
+def error_bound_for(sample: Sample, codec: Codec) -> float | None:
+    sigma = sample.noise.sigma_ref if sample.noise else None
+    if codec.error_sigma is None or not sigma:
+        return None
+    return codec.error_sigma * sigma
+
+
+def measure_pair(sample: Sample, codec: Codec, data_path: Path, work_dir: Path, ref_hash: str,
+                 isolation: Isolation, settings: Settings) -> dict:
+    """Measure one applicable pair in isolation, re-read it in a fresh process, and summarise."""
+    eb = error_bound_for(sample, codec)
+    task = Task(sample.name, codec.name, str(data_path), str(work_dir), sample.chunks, settings.reps, eb,
+                sample.noise.sigma_ref if sample.noise else None, sample.mask_value, ref_hash, settings.timeout_s)
+    t0 = time.perf_counter()
+    outcome = isolation.call("measure", {"task": task.to_dict()}, settings.timeout_s)
+    row: dict = {"dataset": sample.name, "kind": sample.kind, "codec": codec.name, "error_bound": eb,
+                 "exit_code": outcome.exit_code}
+    raw = outcome.result
+    if raw is None:
+        why = outcome.error or f"process died: {describe_exit(outcome.exit_code)}"
+        return _finish(row, "failed", why, t0)
+    if not raw.get("ok"):
+        why = raw.get("error", "unknown error")
+        if outcome.exit_code:
+            why += f"; then the process died: {describe_exit(outcome.exit_code)}"
+        return _finish(row, "failed", why, t0)
+    row.update(metrics.summarise(raw, sample.data.nbytes, sample.data.size, sample.container_bits, settings.energy))
+    row.update({k: raw.get(k) for k in ("exact", "hash_ok", "chunks_total", "chunks_raw", "filters",
+                                          "size_deterministic", "max_error", "rmse", "psnr", "max_rel_error",
+                                          "pearson_r", "bound_held", "eb_over_sigma", "added_variance",
+                                          "rmse_over_sigma", "mask_preserved", "nonfinite_preserved") if k in raw})
+    bound = sample.lossy_bound(eb) if codec.lossy and eb else (None if codec.lossy else sample.lossless_bound())
+    metrics.add_bound_fraction(row, bound)
+    status, why = "ok", ""
+    if codec.name != "memcpy":
+        fresh = isolation.call("verify", {"task": task.to_dict(), "expected_hash": raw["hash"]}, settings.timeout_s)
+        row["fresh_read_ok"] = bool(fresh.result and fresh.result.get("fresh_read_ok"))
+        if not row["fresh_read_ok"]:
+            status, why = "failed", "re-read in a fresh process differs: " + (
+                (fresh.result or {}).get("error") or fresh.error or describe_exit(fresh.exit_code))
+    if outcome.exit_code:
+        status, why = "failed", f"process exited abnormally: {describe_exit(outcome.exit_code)}"
+    elif not codec.lossy and not raw.get("exact"):
+        status, why = "failed", "round trip not bit-exact"
+    elif codec.lossy and eb is not None and raw.get("bound_held") is False:
+        status, why = "failed", f"error bound exceeded: max error {raw.get('max_error'):.3g} > {eb:.3g}"
+    elif codec.lossy and raw.get("mask_preserved") is False:
+        status, why = "failed", "masked pixel values not preserved"
+    elif row.get("chunks_total") and row.get("chunks_raw") == row.get("chunks_total"):
+        status, why = "stored-raw", "every chunk stored uncompressed (filter failed or gained nothing)"
+    elif row.get("chunks_raw"):
+        why = f"{row['chunks_raw']} of {row['chunks_total']} chunks stored uncompressed"
+    if status == "ok" and row.get("size_deterministic") is False:
+        why = (why + "; " if why else "") + "stored size varied between repetitions"
+    return _finish(row, status, why, t0)
+
+
+def _finish(row: dict, status: str, reason: str, t0: float) -> dict:
+    row["status"] = status
+    row["reason"] = reason or None
+    row["elapsed_s"] = round(time.perf_counter() - t0, 3)
+    return row
+
+
+ProgressFn = Callable[[int, int, dict], None]
+
+
+def run(pairs: list[tuple[Sample, Codec, str | None]], settings: Settings, isolation: Isolation | None = None,
+        work_dir: Path | None = None, progress: ProgressFn | None = None) -> list[dict]:
+    """Run every pair in order; one row per pair (skipped, failed or measured)."""
+    isolation = isolation or ForkServer()
+    rows: list[dict] = []
+    with tempfile.TemporaryDirectory(prefix="knowhow-bench-", dir=work_dir or scratch_dir()) as tmp:
+        tmpdir = Path(tmp)
+        current: tuple[str, Path, str] | None = None
+        for i, (sample, codec, why) in enumerate(pairs):
+            if why:
+                row = skipped_row(sample, codec, why)
+            else:
+                if current is None or current[0] != sample.name:
+                    if current:
+                        current[1].unlink(missing_ok=True)
+                    data_path = tmpdir / f"{len(rows)}.npy"
+                    np.save(data_path, sample.data, allow_pickle=False)
+                    current = (sample.name, data_path, array_hash(sample.data))
+                row = measure_pair(sample, codec, current[1], tmpdir, current[2], isolation, settings)
+                for leftover in tmpdir.glob("*.h5"):
+                    leftover.unlink()
+            rows.append(row)
+            if progress:
+                progress(i + 1, len(pairs), row)
+    metrics.add_relative(rows)
+    return rows
+
+
+def scratch_dir() -> str | None:
+    """A RAM-backed directory when there is one, so storage speed does not hide codec speed."""
+    shm = Path("/dev/shm")
+    return str(shm) if shm.is_dir() and os.access(shm, os.W_OK) else None
+
+
+def estimate_seconds(pairs: list[tuple[Sample, Codec, str | None]], settings: Settings,
+                     known: dict[tuple[str, str], tuple[float, float]] | None = None) -> float:
+    """Expected run time from previous speeds (MB/CPU-s) or each codec's prior; overhead included."""
+    total = 0.0
+    for sample, codec, why in pairs:
+        if why:
+            continue
+        w, r = (known or {}).get((sample.name, codec.name)) or codec.prior_mbps
+        mb = sample.data.nbytes / 1e6
+        total += settings.reps * mb * (1 / w + 1 / r) + mb / r + 0.15
+    return total
+
+
+def codecs_by_name(names: list[str]) -> list[Codec]:
+    return [get_codec(n) for n in names]

@@ -1,0 +1,90 @@
+"""Read the suite definition (`codecs/suite.yaml`): which datasets and codecs each profile runs."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..registry.problems import Problem
+from ..registry.yamlio import load_file
+from .configs import CODECS
+from .datasets import DATASETS
+
+DEFAULT_SUITE = Path("codecs") / "suite.yaml"
+
+
+class SuiteError(Exception):
+    """The suite file cannot be used; carries located problems."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("\n".join(p.text() for p in problems))
+
+
+@dataclass(frozen=True)
+class Profile:
+    """One named profile: sizes (leading-axis length per dataset), codecs, repetitions, limits."""
+
+    name: str
+    datasets: dict[str, int]
+    codecs: tuple[str, ...]
+    reps: int = 3
+    timeout_s: int = 120
+    budget_s: int = 0
+    description: str = ""
+
+
+def load_suite(path: str | Path = DEFAULT_SUITE) -> dict[str, Profile]:
+    """Profiles by name; SuiteError naming file, line and field for anything unknown or mistyped."""
+    loaded = load_file(path)
+    problems = list(loaded.problems)
+    if not loaded.ok:
+        raise SuiteError([p for p in problems if p.severity == "error"] or problems)
+    shown = loaded.path
+    data = loaded.data
+    out: dict[str, Profile] = {}
+
+    def bad(pointer: str, code: str, message: str, hint: str = "") -> None:
+        problems.append(Problem(shown, loaded.line(pointer), pointer, code, message, hint))
+
+    profiles = data.get("profiles") if isinstance(data, dict) else None
+    if not isinstance(profiles, dict) or not profiles:
+        bad("/profiles", "missing", "no profiles defined", "add profiles: {quick: {...}}")
+        raise SuiteError(problems)
+    known_codecs = {c.name for c in CODECS}
+    known_data = {d.name for d in DATASETS}
+    for name, body in profiles.items():
+        ptr = f"/profiles/{name}"
+        if not isinstance(body, dict):
+            bad(ptr, "type", "a profile is a mapping")
+            continue
+        datasets = body.get("datasets") or {}
+        for ds, size in datasets.items():
+            if ds not in known_data:
+                bad(f"{ptr}/datasets/{ds}", "unknown-dataset", f"unknown dataset {ds!r}", _near(ds, known_data))
+            elif not isinstance(size, int) or size < 1:
+                bad(f"{ptr}/datasets/{ds}", "type", "size must be a positive integer (frames or samples)")
+        codecs = body.get("codecs") or []
+        if codecs == "all":
+            codecs = [c.name for c in CODECS]
+        for i, c in enumerate(codecs):
+            if c not in known_codecs:
+                bad(f"{ptr}/codecs/{i}", "unknown-codec", f"unknown codec {c!r}", _near(c, known_codecs))
+        ints = {}
+        for key, default in (("reps", 3), ("timeout_s", 120), ("budget_s", 0)):
+            value = body.get(key, default)
+            if not isinstance(value, int) or value < 0:
+                bad(f"{ptr}/{key}", "type", f"{key} must be a non-negative integer")
+                value = default
+            ints[key] = value
+        out[name] = Profile(name, dict(datasets), tuple(codecs), ints["reps"], ints["timeout_s"], ints["budget_s"],
+                            str(body.get("description", "")))
+    if any(p.severity == "error" for p in problems):
+        raise SuiteError(problems)
+    return out
+
+
+def _near(word: str, choices: set[str]) -> str:
+    match = difflib.get_close_matches(word, sorted(choices), n=1)
+    return f"did you mean {match[0]!r}?" if match else "see `knowhow bench --list`"
