@@ -1,0 +1,179 @@
+"""DataCite REST API: citations of software DOIs; DOI counts and usage of facility collections.
+
+Software (curated `doi`, any registrar that uses DataCite): `GET /dois/{doi}` gives the DOI's own
+citation count; its versions (DOIs that declare `IsVersionOf` it) are found with a cursor-paged
+query (`page[cursor]=1`, then `links.next` until it is missing) and their citations added, since
+papers cite a version as often as the concept. For DOIs outside Zenodo (which the zenodo source
+covers) the number of versions is stated too.
+
+Open data: one `GET /dois?prefix=...&page[size]=0` (or `client-id=...`) per collection: the
+total is the DOI count, the yearly `citations` / `views` / `downloads` facets are summed. Targets
+are open_data records with a `doi_prefix`, and `params.clients` {open_data id: client id}.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, ClassVar, Iterator
+from urllib.parse import quote, urlsplit
+
+from ..base import Adapter, BadResponse, NotFound, SourceError
+from . import values as v
+from .targets import doi_of, records_of
+
+log = logging.getLogger(__name__)
+
+SOFTWARE_FACTS = ("citations", "versions")
+OPEN_DATA_FACTS = ("dois", "citations", "views", "downloads")
+ZENODO_PREFIX = "10.5281/"
+
+
+# --------------------------------------------------------------------------- mapping (pure)
+
+def doi_attributes(body: Any) -> dict[str, Any]:
+    """`data.attributes` of a single-DOI answer; BadResponse when it is not JSON:API."""
+    data = body.get("data") if isinstance(body, dict) else None
+    attrs = data.get("attributes") if isinstance(data, dict) else None
+    if not isinstance(attrs, dict):
+        raise BadResponse("DataCite answer without data.attributes")
+    return attrs
+
+
+def list_items(body: Any) -> list[dict[str, Any]]:
+    data = body.get("data") if isinstance(body, dict) else None
+    if not isinstance(data, list):
+        raise BadResponse("DataCite list answer without a data array")
+    return [d for d in data if isinstance(d, dict)]
+
+
+def is_version_of(item: dict[str, Any], doi: str) -> bool:
+    attrs = item.get("attributes") if isinstance(item.get("attributes"), dict) else {}
+    for rel in attrs.get("relatedIdentifiers") or []:
+        if (isinstance(rel, dict) and rel.get("relationType") == "IsVersionOf"
+                and doi_of(rel.get("relatedIdentifier")) == doi):
+            return True
+    return False
+
+
+def software_facts(doi: str, attrs: dict[str, Any], versions: list[dict[str, Any]]) -> dict[str, Any]:
+    """SoftwareFacts: citations of the DOI and of its versions; the version count outside Zenodo."""
+    own = [i for i in versions if is_version_of(i, doi) and doi_of(i.get("id")) != doi]
+    cited = v.count(attrs.get("citationCount"))
+    version_cites = [v.count((i.get("attributes") or {}).get("citationCount")) for i in own]
+    facts: dict[str, Any] = {}
+    if cited is not None or any(c is not None for c in version_cites):
+        facts["citations"] = (cited or 0) + sum(c or 0 for c in version_cites)
+    if not doi.startswith(ZENODO_PREFIX):
+        counted = v.count(attrs.get("versionCount"))
+        if counted is not None or own:
+            facts["versions"] = max(counted or 0, len({doi_of(i.get("id")) for i in own}))
+    return facts
+
+
+def count_facts(body: Any) -> dict[str, Any]:
+    """OpenDataFacts from a `page[size]=0` list answer: total DOIs and summed yearly usage facets."""
+    meta = body.get("meta") if isinstance(body, dict) else None
+    if not isinstance(meta, dict):
+        raise BadResponse("DataCite list answer without meta")
+    total = v.count(meta.get("total"))
+    if total is None:
+        raise BadResponse("DataCite list answer without meta.total")
+    facts: dict[str, Any] = {"dois": total}
+    for name in ("citations", "views", "downloads"):
+        buckets = meta.get(name)
+        if isinstance(buckets, list):
+            facts[name] = sum(v.count(b.get("count")) or 0 for b in buckets if isinstance(b, dict))
+    return facts
+
+
+# --------------------------------------------------------------------------- iteration
+
+class DataCite(Adapter):
+    """`type: datacite`; `kind: software` (curated DOIs) or `kind: open_data` (prefixes, clients).
+
+    params: `clients` {open_data id: DataCite client id}, `resource_type` (e.g. dataset: count
+    only those), `page_size` (version query, default 1000), `max_pages` (default 20).
+    """
+
+    type: ClassVar[str] = "datacite"
+    kind: ClassVar[str] = "software"
+    kinds: ClassVar[tuple[str, ...]] = ("software", "open_data")
+    facts: ClassVar[dict[str, tuple[str, ...]]] = {"software": SOFTWARE_FACTS, "open_data": OPEN_DATA_FACTS}
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.problems: list[str] = []
+        self.api = self.config.base_url.rstrip("/") + "/"
+
+    def records(self) -> Iterator[dict[str, Any]]:
+        if self.config.kind == "software":
+            yield from self._software()
+        elif self.config.kind == "open_data":
+            yield from self._collections()
+        else:
+            raise SourceError(f"{self.config.name}: datacite fills software or open_data, not {self.config.kind!r}")
+
+    def problem(self, message: str) -> None:
+        log.warning("%s: %s", self.config.name, message)
+        self.problems.append(message)
+
+    # ------------------------------------------------------------------ software
+
+    def _software(self) -> Iterator[dict[str, Any]]:
+        for sid, rec in records_of(self.context, "software"):
+            doi = doi_of(rec.get("doi"))
+            if doi is None:
+                continue
+            try:
+                attrs = doi_attributes(self.http.get(f"{self.api}dois/{quote(doi, safe='/')}").json())
+            except NotFound:
+                self.problem(f"{doi}: not a DataCite DOI")
+                continue
+            facts = software_facts(doi, attrs, list(self._versions(doi)))
+            if facts:
+                yield {"id": sid, "facts": facts}
+
+    def _versions(self, doi: str) -> Iterator[dict[str, Any]]:
+        """Every DOI whose related identifiers mention this one, over cursor pages."""
+        params: dict[str, Any] | None = {
+            "query": f'relatedIdentifiers.relatedIdentifier:"{doi}"',
+            "page[cursor]": 1, "page[size]": int(self.config.params.get("page_size", 1000)),
+            "disable-facets": "true", "fields[dois]": "doi,citationCount,relatedIdentifiers"}
+        url = f"{self.api}dois"
+        origin = urlsplit(url)[:2]
+        seen: set[str] = set()
+        max_pages = int(self.config.params.get("max_pages", 20))
+        for _ in range(max_pages):
+            body = self.http.get(url, params=params).json()
+            items = list_items(body)
+            yield from items
+            nxt = (body.get("links") or {}).get("next") if isinstance(body.get("links"), dict) else None
+            if not nxt or not items:
+                return
+            if urlsplit(nxt)[:2] != origin or nxt in seen:
+                raise BadResponse(f"{url}: refusing next link {nxt!r} (other host or a loop)")
+            seen.add(nxt)
+            url, params = nxt, None
+        raise BadResponse(f"{self.api}dois: more than {max_pages} cursor pages for {doi}")
+
+    # ------------------------------------------------------------------ open data
+
+    def _collections(self) -> Iterator[dict[str, Any]]:
+        clients = self.config.params.get("clients") or {}
+        if not isinstance(clients, dict):
+            raise SourceError(f"{self.config.name}: params.clients must map open_data ids to DataCite client ids")
+        known = dict(records_of(self.context, "open_data"))
+        for oid in sorted(set(known) | set(clients)):
+            if oid not in known:
+                self.problem(f"{oid}: not an open_data record in the registry")
+                continue
+            if oid in clients:
+                query = {"client-id": str(clients[oid]).lower()}
+            elif known[oid].get("doi_prefix"):
+                query = {"prefix": str(known[oid]["doi_prefix"])}
+            else:
+                continue
+            if self.config.params.get("resource_type"):
+                query["resource-type-id"] = str(self.config.params["resource_type"])
+            body = self.http.get(f"{self.api}dois", params={**query, "page[size]": 0}).json()
+            yield {"id": oid, "facts": count_facts(body)}
