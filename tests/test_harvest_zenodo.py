@@ -89,8 +89,10 @@ def test_incomplete_listing_keeps_the_count_but_does_not_sum(replay):
     replay.add("/zen/api/records", page2, query={"page": "2"})
     ctx = {"open_data": {"esrf-zenodo": {"id": "esrf-zenodo"}}}
     a = adapter(replay, ctx, kind="open_data", communities={"esrf-zenodo": "esrf"})
+    why = "not every record of the community could be listed"
     assert list(a.records()) == [{"id": "esrf-zenodo", "facts": {"records": 6,
-                                                                 "latest_record": "2026-11-20T10:00:00+00:00"}}]
+                                                                 "latest_record": "2026-11-20T10:00:00+00:00"},
+                                  "_errors": {"facts.views": why, "facts.downloads": why}}]
     assert a.problems == ["community esrf: 4 of 6 records listed; views and downloads not summed"]
 
 

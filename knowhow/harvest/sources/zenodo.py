@@ -155,7 +155,12 @@ class Zenodo(Adapter):
                 self.problem(f"{oid}: not an open_data record in the registry")
                 continue
             total, hits, complete = self._all_pages(str(communities[oid]))
-            yield {"id": oid, "facts": community_facts(total, hits, complete)}
+            record: dict[str, Any] = {"id": oid, "facts": community_facts(total, hits, complete)}
+            if not complete:
+                # The store keeps the last complete sums (with this error) instead of dropping them.
+                why = "not every record of the community could be listed"
+                record["_errors"] = {"facts.views": why, "facts.downloads": why}
+            yield record
 
     def _all_pages(self, community: str) -> tuple[int, list[dict[str, Any]], bool]:
         size = int(self.config.params.get("size", 25))
