@@ -1,0 +1,62 @@
+"""`knowhow build`: validate the registry, then build the site with `mkdocs build --strict`.
+
+The pages, feeds, data package and JSON Schemas are added by the MkDocs hook
+(`knowhow/site/hook.py`, named in mkdocs.yml), so plain `mkdocs build` and `mkdocs serve` give the
+same site; this command adds the readable validation report and the summary.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from ..registry.commands import REGISTRY_OPTION
+from .assemble import REGISTRY_ENV, VALIDATED_ENV
+
+
+def find_config(name: Path) -> Path:
+    """mkdocs.yml in the working directory, else the one of the checkout this package lives in."""
+    if name.is_file():
+        return name
+    fallback = Path(__file__).resolve().parents[2] / name.name
+    if fallback.is_file():
+        return fallback
+    raise click.ClickException(f"{name}: no MkDocs configuration here (run from the repository root or pass "
+                               "--config-file)")
+
+
+@click.command()
+@REGISTRY_OPTION
+@click.option("--site-dir", default="site", show_default=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Output folder.")
+@click.option("--config-file", default="mkdocs.yml", show_default=True, type=click.Path(dir_okay=False,
+              path_type=Path), help="MkDocs configuration.")
+def build(registry: Path, site_dir: Path, config_file: Path) -> None:
+    """Validate the registry, then build the whole site (pages, feeds, data package) strictly."""
+    from ..registry.validate import validate
+
+    if not registry.is_dir():
+        raise click.ClickException(f"{registry}: no such registry folder (pass --registry DIR)")
+    config = find_config(config_file)
+    t0 = time.perf_counter()
+    _, report = validate(registry)
+    if not report.valid:
+        click.echo(report.render("text"), err=True)
+        raise click.ClickException("registry has errors; site not built (fix them, then run again)")
+    click.echo(report.summary())
+    env = dict(os.environ, NO_MKDOCS_2_WARNING="1")
+    env[REGISTRY_ENV] = env[VALIDATED_ENV] = str(registry.resolve())
+    cmd = [sys.executable, "-m", "mkdocs", "build", "--strict", "--clean", "-f", str(config.resolve()),
+           "-d", str(site_dir.resolve())]
+    done = subprocess.run(cmd, env=env, check=False)
+    if done.returncode != 0:
+        raise click.ClickException("mkdocs build --strict failed (see the messages above)")
+    index = site_dir / "search" / "search_index.json"
+    pages = sum(1 for _ in site_dir.rglob("index.html"))
+    size = f", search index {index.stat().st_size / 1e6:.2f} MB" if index.is_file() else ""
+    click.echo(f"built {pages} pages into {site_dir}{size} in {time.perf_counter() - t0:.1f} s")

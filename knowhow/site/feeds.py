@@ -1,0 +1,125 @@
+"""Subscriptions: iCalendar feeds of upcoming events (all, per facility, per type) and an Atom feed
+of new and updated entries. Output is deterministic: no build timestamps inside."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from xml.etree import ElementTree as ET
+
+from icalendar import Calendar, Event
+
+from ..registry import vocab
+from ..registry.merge import Merged
+from ..sanitize import clean_line, clean_text, safe_url
+from .graph import Graph
+from .records import KIND_LABELS, summary
+
+UTC = timezone.utc
+PRODID = "-//LEAPS WG3//know-how portal//EN"
+ATOM_NS = "http://www.w3.org/2005/Atom"
+ATOM_ENTRIES = 50
+
+
+def ics_feeds(g: Graph) -> dict[str, bytes]:
+    """events.ics for all upcoming events, plus one per organising facility and per event type."""
+    out = {"events.ics": calendar_ics(g, g.upcoming, "Upcoming events of the LEAPS WG3 know-how portal")}
+    for fid in sorted(g.feed_facilities):
+        events = [e for e in g.upcoming if fid in (e.data.get("organisers") or [])]
+        out[f"feeds/facility/{fid}.ics"] = calendar_ics(g, events, f"Upcoming events of {g.short(fid)}")
+    for kind in sorted(g.feed_types):
+        events = [e for e in g.upcoming if e.data.get("event_type") == kind]
+        out[f"feeds/type/{kind}.ics"] = calendar_ics(g, events, f"Upcoming {vocab.EVENT_TYPES.get(kind, kind)} events")
+    return out
+
+
+def calendar_ics(g: Graph, events: list[Merged], name: str) -> bytes:
+    cal = Calendar()
+    cal.add("prodid", PRODID)
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("x-wr-calname", name)
+    for ev in events:
+        item = vevent(g, ev)
+        if item is not None:
+            cal.add_component(item)
+    return cal.to_ical()
+
+
+def vevent(g: Graph, ev: Merged) -> Event | None:
+    """One event: dates as all-day dates (end exclusive), date-times in UTC (no VTIMEZONE needed)."""
+    t = g.times.get(ev.id)
+    if t is None:
+        return None
+    d = ev.data
+    item = Event()
+    item.add("uid", f"{ev.id}@events.leaps-wg3-knowhow")
+    item.add("dtstamp", _stamp(g, ev))
+    if t.all_day:
+        item.add("dtstart", t.first_day)
+        item.add("dtend", t.last_day + timedelta(days=1))
+    else:
+        item.add("dtstart", t.start.astimezone(UTC))  # type: ignore[union-attr]
+        if isinstance(t.end, datetime):
+            item.add("dtend", t.end.astimezone(UTC))
+    item.add("summary", clean_line(d.get("title")))
+    url = safe_url(d.get("url"))
+    page = f"{g.inp.site_url}{g.url(ev)}"
+    text = clean_text(d.get("description"), 2000)
+    item.add("description", "\n\n".join(x for x in (text, url or "", f"Portal: {page}") if x))
+    if url:
+        item.add("url", url)
+    where = ", ".join(clean_line(x) for x in (d.get("venue"), d.get("city"),
+                                              vocab.countries().get(str(d.get("country")), "")) if x)
+    if d.get("presence") == "online":
+        where = "Online"
+    if where:
+        item.add("location", where)
+    if d.get("event_type"):
+        item.add("categories", [vocab.EVENT_TYPES.get(d["event_type"], d["event_type"])])
+    return item
+
+
+def _stamp(g: Graph, ev: Merged) -> datetime:
+    """DTSTAMP: the record's last change (stable between builds), else its start day."""
+    day = g.inp.updated.get((ev.kind, ev.id))
+    if day:
+        return datetime.fromisoformat(day[:10]).replace(tzinfo=UTC)
+    first = g.times[ev.id].first_day  # type: ignore[union-attr]
+    return datetime(first.year, first.month, first.day, tzinfo=UTC)
+
+
+def atom(g: Graph) -> bytes:
+    """The newest changed records (by the date of their last change) as an Atom 1.0 feed."""
+    dated = sorted(((day, rec) for recs in g.by_kind.values() for rec in recs
+                    if (day := g.inp.updated.get((rec.kind, rec.id)))),
+                   key=lambda x: (x[0], x[1].kind, x[1].id), reverse=True)[:ATOM_ENTRIES]
+    ET.register_namespace("", ATOM_NS)
+    feed = ET.Element(f"{{{ATOM_NS}}}feed")
+    _sub(feed, "title", "LEAPS WG3 know-how portal: new and updated entries")
+    _sub(feed, "id", g.inp.site_url)
+    _sub(feed, "updated", _atom_time(dated[0][0]) if dated else "1970-01-01T00:00:00Z")
+    ET.SubElement(feed, f"{{{ATOM_NS}}}link", href=f"{g.inp.site_url}feed.xml", rel="self",
+                  type="application/atom+xml")
+    ET.SubElement(feed, f"{{{ATOM_NS}}}link", href=g.inp.site_url, rel="alternate", type="text/html")
+    author = ET.SubElement(feed, f"{{{ATOM_NS}}}author")
+    _sub(author, "name", "LEAPS WG3")
+    for day, rec in dated:
+        entry = ET.SubElement(feed, f"{{{ATOM_NS}}}entry")
+        page = f"{g.inp.site_url}{g.url(rec)}"
+        _sub(entry, "title", f"{KIND_LABELS[rec.kind]}: {clean_line(g.title(rec))}")
+        _sub(entry, "id", page)
+        _sub(entry, "updated", _atom_time(day))
+        ET.SubElement(entry, f"{{{ATOM_NS}}}link", href=page, rel="alternate", type="text/html")
+        _sub(entry, "summary", summary(rec, 300))  # type text: ElementTree escapes it
+    ET.indent(feed)
+    return b'<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(feed, encoding="utf-8") + b"\n"
+
+
+def _sub(parent: ET.Element, tag: str, text: str) -> ET.Element:
+    el = ET.SubElement(parent, f"{{{ATOM_NS}}}{tag}")
+    el.text = text
+    return el
+
+
+def _atom_time(day: str) -> str:
+    return f"{day[:10]}T00:00:00Z"

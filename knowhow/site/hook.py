@@ -1,0 +1,53 @@
+"""MkDocs hook (`hooks:` in mkdocs.yml): adds the generated pages in memory, nothing on disk.
+
+Each event does one job: `on_files` adds the pages from `knowhow.site.pages.generate` (record
+pages get an edit link to their YAML file); `on_serve` makes `mkdocs serve` rebuild when the
+registry, the harvest state or the benchmark results change. Engines that ignore hooks
+(Zensical) get the same pages from `knowhow build --engine zensical` (a staging folder).
+"""
+
+from __future__ import annotations
+
+import logging
+import posixpath
+from pathlib import Path
+
+from mkdocs.exceptions import PluginError
+from mkdocs.structure.files import File, Files, InclusionLevel
+
+from knowhow.site.assemble import SiteError, assemble, registry_dir
+from knowhow.site.records import src_path
+
+log = logging.getLogger("mkdocs.hooks.knowhow")
+
+
+def _root(config) -> Path:
+    return Path(config.config_file_path).resolve().parent
+
+
+def on_files(files: Files, config) -> Files:
+    root = _root(config)
+    try:
+        inp, generated = assemble(registry_dir(root), root, config.site_url, config.repo_url)
+    except SiteError as exc:
+        raise PluginError(str(exc)) from None
+    docs_rel = posixpath.relpath(Path(config.docs_dir).resolve().as_posix(), root.as_posix())
+    edit = {src_path(kind, rid): posixpath.relpath(path, docs_rel) for (kind, rid), path in inp.edit_paths.items()}
+    for path, content in sorted(generated.items()):
+        if files.get_file_from_path(path) is not None:
+            raise PluginError(f"generated page {path} clashes with a hand-written file in {config.docs_dir}")
+        record = path in edit
+        f = File.generated(config, path, content=content,
+                           inclusion=InclusionLevel.NOT_IN_NAV if record else InclusionLevel.UNDEFINED)
+        if record:
+            f.edit_uri = edit[path]
+        files.append(f)
+    return files
+
+
+def on_serve(server, config, builder):
+    root = _root(config)
+    for path in (registry_dir(root), root / "harvest", root / "codecs" / "results"):
+        if path.exists():
+            server.watch(str(path))
+    return server

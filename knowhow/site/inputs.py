@@ -1,0 +1,259 @@
+"""Everything the page generator needs, gathered at the edge (files, git); the generator stays pure."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import subprocess
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ..registry.merge import Merged
+from ..registry.model import KINDS
+from ..registry.store import Registry
+
+log = logging.getLogger(__name__)
+
+REPO_URL = "https://github.com/leaps-wg3/knowhow"
+SITE_URL = "https://leaps-wg3.github.io/knowhow/"
+# Files the harvester may leave in harvest/ that the site reads if present (tolerantly).
+LINK_STATUS_FILES = ("links.yaml", "links.json", "link-status.yaml", "link-status.json", "linkcheck.json")
+SOURCE_STATUS_FILES = ("state.yaml", "state.json", "status.yaml", "status.json", "report.json", "last-run.json")
+
+
+@dataclass
+class SiteInput:
+    """The merged registry plus the facts around it that pages show."""
+
+    registry: Registry
+    today: date
+    repo_url: str = REPO_URL
+    site_url: str = SITE_URL
+    branch: str = "main"
+    edit_paths: dict[tuple[str, str], str] = field(default_factory=dict)  # repo-relative YAML path
+    updated: dict[tuple[str, str], str] = field(default_factory=dict)  # ISO date of the last change
+    link_status: dict[str, str] = field(default_factory=dict)  # url -> broken | inconclusive | ok
+    source_status: dict[str, dict[str, str]] = field(default_factory=dict)  # source -> {error, last_success}
+    schemas: dict[str, str] = field(default_factory=dict)  # kind -> JSON text
+    compression_md: str | None = None
+    issue_forms: list[tuple[str, str]] = field(default_factory=list)  # (file name, form name)
+
+    def edit_url(self, rec: Merged) -> str | None:
+        path = self.edit_paths.get((rec.kind, rec.id))
+        return f"{self.repo_url}/edit/{self.branch}/{path}" if path and self.repo_url else None
+
+
+def gather(reg: Registry, repo_root: Path, today: date | None = None, repo_url: str = REPO_URL,
+           site_url: str = SITE_URL) -> SiteInput:
+    """Read the files around the registry (all optional) into a SiteInput."""
+    repo_root = repo_root.resolve()
+    inp = SiteInput(reg, today or datetime.now(timezone.utc).date(), repo_url, site_url)
+    inp.edit_paths = {(r.kind, r.id): edit_path(r, reg.root, repo_root)
+                      for recs in reg.records.values() for r in recs.values()}
+    inp.updated = last_changes(reg, repo_root, inp.edit_paths)
+    harvest_dir = repo_root / "harvest"
+    inp.link_status = read_link_status(harvest_dir)
+    inp.source_status = read_source_status(harvest_dir)
+    inp.schemas = read_schemas(reg.root)
+    inp.compression_md = compression_markdown(repo_root / "codecs" / "results")
+    inp.issue_forms = issue_forms(repo_root / ".github" / "ISSUE_TEMPLATE")
+    return inp
+
+
+def edit_path(rec: Merged, registry_root: Path, repo_root: Path) -> str:
+    """The repository path of the file a contributor edits (curated if any, else harvested)."""
+    shown = Path(rec.path)
+    absolute = (shown if shown.is_absolute() else Path.cwd() / shown).resolve()
+    try:
+        return absolute.relative_to(repo_root).as_posix()
+    except ValueError:
+        try:
+            return "registry/" + absolute.relative_to(registry_root.resolve()).as_posix()
+        except ValueError:
+            return f"registry/curated/{rec.kind}/{rec.id}.yaml"
+
+
+def last_changes(reg: Registry, repo_root: Path, edit_paths: dict[tuple[str, str], str]) -> dict[tuple[str, str], str]:
+    """Date of each record's last change: the newest of its harvested provenance dates and the
+    last commit touching its files (one `git log` call; nothing if the registry is not in git)."""
+    commits = git_file_dates(repo_root, reg.root)
+    out: dict[tuple[str, str], str] = {}
+    for kind, recs in reg.records.items():
+        for rid, rec in recs.items():
+            dates = [o.changed[:10] for o in rec.provenance.values() if o.changed]
+            for p in (rec.curated_path, rec.harvested_path):
+                if p:
+                    hit = commits.get(_repo_rel(p, repo_root))
+                    if hit:
+                        dates.append(hit)
+            if dates:
+                out[(kind, rid)] = max(dates)
+    return out
+
+
+def _repo_rel(shown: str, repo_root: Path) -> str:
+    p = Path(shown)
+    p = (p if p.is_absolute() else Path.cwd() / p).resolve()
+    try:
+        return p.relative_to(repo_root).as_posix()
+    except ValueError:
+        return ""
+
+
+def git_file_dates(repo_root: Path, registry_root: Path) -> dict[str, str]:
+    """Repository path -> ISO date of the newest commit that touched it."""
+    try:
+        registry_rel = registry_root.resolve().relative_to(repo_root)
+    except ValueError:
+        return {}
+    if not (repo_root / ".git").exists():
+        return {}
+    try:
+        proc = subprocess.run(
+            ["git", "-C", str(repo_root), "log", "--format=%x1e%cs", "--name-only", "--no-renames", "--",
+             str(registry_rel)], capture_output=True, text=True, timeout=60, check=False)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        log.info("git history unavailable: %s", exc)
+        return {}
+    dates: dict[str, str] = {}
+    for chunk in proc.stdout.split("\x1e"):
+        lines = [line for line in chunk.splitlines() if line.strip()]
+        if not lines:
+            continue
+        day = lines[0].strip()
+        for name in lines[1:]:
+            dates.setdefault(name.strip(), day)  # newest commit first
+    return dates
+
+
+def _load_any(path: Path) -> Any:
+    try:
+        text = path.read_text(encoding="utf-8")
+        return json.loads(text) if path.suffix == ".json" else yaml.load(text, Loader=getattr(yaml, "CSafeLoader",
+                                                                                                 yaml.SafeLoader))
+    except (OSError, ValueError, yaml.YAMLError) as exc:
+        log.warning("%s: ignored (%s)", path, exc)
+        return None
+
+
+def read_link_status(harvest_dir: Path) -> dict[str, str]:
+    """url -> broken | inconclusive | ok, from the link checker's state file if there is one.
+
+    Accepts {url: state}, {url: {status|state: ...}}, {links|results: [...]} or a list of
+    {url, status|state} items, so the site does not break when the file's shape evolves.
+    """
+    for name in LINK_STATUS_FILES:
+        path = harvest_dir / name
+        if path.is_file():
+            return _link_states(_load_any(path))
+    return {}
+
+
+def _link_states(data: Any) -> dict[str, str]:
+    out: dict[str, str] = {}
+    if isinstance(data, dict):
+        for key in ("links", "results", "urls"):
+            if isinstance(data.get(key), (list, dict)):
+                return _link_states(data[key])
+        for url, value in data.items():
+            state = value if isinstance(value, str) else _state_of(value)
+            if isinstance(url, str) and state:
+                out[url] = state
+    elif isinstance(data, list):
+        for item in data:
+            if isinstance(item, dict) and isinstance(item.get("url"), str):
+                state = _state_of(item)
+                if state:
+                    out[item["url"]] = state
+    return {u: s for u, s in out.items() if s in ("broken", "inconclusive", "ok")}
+
+
+def _state_of(item: Any) -> str | None:
+    if not isinstance(item, dict):
+        return None
+    value = item.get("status", item.get("state", item.get("result")))
+    if isinstance(value, str):
+        v = value.lower()
+        if v in ("broken", "dead", "error", "failed", "gone"):
+            return "broken"
+        if v in ("inconclusive", "unknown", "timeout", "blocked"):
+            return "inconclusive"
+        if v in ("ok", "alive", "working"):
+            return "ok"
+    return None
+
+
+def read_source_status(harvest_dir: Path) -> dict[str, dict[str, str]]:
+    """source -> {error, last_success} from the harvest state or last run report, if present."""
+    for name in SOURCE_STATUS_FILES:
+        path = harvest_dir / name
+        if not path.is_file():
+            continue
+        data = _load_any(path)
+        sources = data.get("sources") if isinstance(data, dict) else None
+        if isinstance(sources, list):
+            sources = {str(s.get("name") or s.get("source")): s for s in sources if isinstance(s, dict)}
+        if not isinstance(sources, dict):
+            continue
+        out: dict[str, dict[str, str]] = {}
+        for src, info in sources.items():
+            if not isinstance(info, dict):
+                continue
+            entry = {}
+            for key in ("error", "last_success", "stale_since", "stale"):
+                if info.get(key) not in (None, "", False):
+                    entry[key] = str(info[key])
+            out[str(src)] = entry
+        return out
+    return {}
+
+
+def read_schemas(registry_root: Path) -> dict[str, str]:
+    """The committed JSON Schemas, or freshly generated ones where a file is missing."""
+    from ..registry.schemas import render
+
+    out = {}
+    for kind in KINDS:
+        path = registry_root / "schemas" / f"{kind}.schema.json"
+        out[kind] = path.read_text(encoding="utf-8") if path.is_file() else render(kind)
+    return out
+
+
+def compression_markdown(results_dir: Path) -> str | None:
+    """The benchmark's results page, or None when there are no results (or no renderer yet)."""
+    if not results_dir.is_dir() or not any(results_dir.iterdir()):
+        return None
+    try:
+        from ..bench.page import render_results_markdown  # written by the benchmark stage
+    except ImportError as exc:
+        log.info("compression results not rendered: %s", exc)
+        return None
+    try:
+        text = render_results_markdown(results_dir)
+    except Exception as exc:  # noqa: BLE001 - a broken results file must not take the site down
+        log.warning("compression results not rendered: %s", exc)
+        return None
+    return text if isinstance(text, str) and text.strip() else None
+
+
+def issue_forms(folder: Path) -> list[tuple[str, str]]:
+    """(file name, form name) of every GitHub issue form in the repository."""
+    out = []
+    if folder.is_dir():
+        for f in sorted(folder.iterdir()):
+            if f.suffix in (".yml", ".yaml") and f.stem != "config":
+                data = _load_any(f)
+                name = data.get("name") if isinstance(data, dict) else None
+                out.append((f.name, str(name or f.stem)))
+    return out
+
+
+def env_today() -> date | None:
+    """KNOWHOW_TODAY=YYYY-MM-DD pins 'today' (reproducible builds, tests)."""
+    value = os.environ.get("KNOWHOW_TODAY")
+    return date.fromisoformat(value) if value else None

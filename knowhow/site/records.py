@@ -1,0 +1,106 @@
+"""One page per published record: `<kind>/<id>/index.md` (so an id can never clash with an index)."""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Any, Iterator
+
+from ..registry.merge import Merged
+from ..sanitize import clean_line, clean_text
+from . import jsonld
+from .graph import Graph
+from .render import description_html, page, record_url, relurl, render, script_json
+
+KIND_LABELS = {
+    "software": "Software",
+    "events": "Training or event",
+    "collaborations": "IT collaboration",
+    "open_data": "Open-data collection",
+    "facilities": "Facility",
+}
+RELATED_CAP = 12  # long related lists on a record page are cut; the facility and index pages list all
+PAST_CAP = 20
+
+
+def src_path(kind: str, record_id: str) -> str:
+    return f"{record_url(kind, record_id)}index.md"
+
+
+def summary(rec: Merged, limit: int = 160) -> str:
+    """What the search index holds for a record besides its title: the description's opening."""
+    text = clean_line(clean_text(rec.data.get("description")), limit * 2)
+    if len(text) > limit:
+        text = text[:limit].rsplit(" ", 1)[0] + "…"
+    return text
+
+
+def record_pages(g: Graph) -> Iterator[tuple[str, str]]:
+    for kind, recs in g.by_kind.items():
+        extra = EXTRA[kind]
+        for rec in recs:
+            yield src_path(kind, rec.id), record_page(g, rec, extra(g, rec))
+
+
+def record_page(g: Graph, rec: Merged, extra: dict[str, Any]) -> str:
+    here = record_url(rec.kind, rec.id)
+    title = g.title(rec)
+    body = render(
+        f"{rec.kind}.html", rec=rec, d=rec.data, g=g, u=partial(relurl, here), title=title,
+        summary=summary(rec), kind_label=KIND_LABELS[rec.kind], bs=g.badges(rec),
+        description=description_html(rec.data.get("description")), origin=g.origin(rec),
+        jsonld=script_json(jsonld.for_record(g, rec)), **extra)
+    return page(title, body, description=summary(rec), hide=("toc",))
+
+
+def _software(g: Graph, rec: Merged) -> dict[str, Any]:
+    supported = [(link["id"], str(link.get("support") or "uses")) for link in rec.data.get("facilities") or []
+                 if isinstance(link, dict) and isinstance(link.get("id"), str)]
+    collabs = sorted((g.ids["collaborations"][c] for c in g.collabs_for_sw.get(rec.id, ())), key=g.title)
+    facility_ids = {f for f, s in supported if s in ("develops", "supports")} or {f for f, _ in supported}
+    techniques = set(rec.data.get("techniques") or [])
+    data = {od.id: od for f in sorted(facility_ids) for od in g.data_of.get(f, [])}
+    ranked = sorted(data.values(), key=lambda od: (-len(techniques & set(od.data.get("techniques") or [])),
+                                                   g.title(od)))
+    return {"supported": supported, "collabs": collabs, "events": g.events_about(rec)[:RELATED_CAP],
+            "open_data": ranked[:RELATED_CAP]}
+
+
+def _event(g: Graph, rec: Merged) -> dict[str, Any]:
+    return {}
+
+
+def _collaboration(g: Graph, rec: Merged) -> dict[str, Any]:
+    parts = [(p["id"], p.get("joined")) for p in rec.data.get("facilities") or []
+             if isinstance(p, dict) and isinstance(p.get("id"), str)]
+    software = sorted((g.ids["software"][s] for s in g.sw_for_collab.get(rec.id, ())), key=g.title)
+    return {"participants": parts, "software": software}
+
+
+def _open_data(g: Graph, rec: Merged) -> dict[str, Any]:
+    return {}
+
+
+def _facility(g: Graph, rec: Merged) -> dict[str, Any]:
+    by_level: dict[str, list[Merged]] = {}
+    for sw, support in g.software_at.get(rec.id, []):
+        by_level.setdefault(support, []).append(sw)
+    software = [(level, sorted(by_level[level], key=g.title)) for level in ("develops", "supports", "uses")
+                if level in by_level]
+    events = g.events_sorted(g.events_by.get(rec.id, []))
+    upcoming = [e for e in events if g.times.get(e.id) and not g.is_past(e)]
+    past = [e for e in reversed(events) if e not in upcoming]
+    collabs = g.collabs_of.get(rec.id, [])
+    return {
+        "software": software,
+        "upcoming": upcoming,
+        "past": past[:PAST_CAP],
+        "past_more": max(0, len(past) - PAST_CAP),
+        "collabs": sorted((c for c, _ in collabs), key=g.title),
+        "joined": {c.id: j for c, j in collabs if j},
+        "open_data": sorted(g.data_of.get(rec.id, []), key=g.title),
+        "feed": f"feeds/facility/{rec.id}.ics" if upcoming else "",
+    }
+
+
+EXTRA = {"software": _software, "events": _event, "collaborations": _collaboration, "open_data": _open_data,
+         "facilities": _facility}

@@ -1,0 +1,125 @@
+"""Turning values into page text safely: the Jinja environment, URLs, labels and the page shell.
+
+Every generated page is front matter we control plus ONE line of already-escaped HTML. Why one
+line: Markdown preprocessors (fenced code, snippets) work on lines, so a description line that
+starts with ``` or --8<-- could otherwise be reinterpreted; inside a single-line raw HTML block
+nothing of the data ever starts a line. Why HTML and not Markdown: `attr_list` turns
+`{: onmouseover=...}` into attributes and Markdown links accept `javascript:`; escaped HTML has
+no such syntax. Why front matter is escaped here: themes insert `page.meta.title` unescaped.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import posixpath
+from functools import lru_cache
+from typing import Any, Iterable
+
+import yaml
+from jinja2 import Environment, PackageLoader
+from markupsafe import Markup
+
+from ..registry import vocab
+from ..sanitize import clean_line, markdown_to_html, safe_url
+
+# Front matter keys a generated page may carry; values are built here, never copied from data.
+FRONT_KEYS = frozenset({"title", "description", "search", "hide"})
+HIDE_VALUES = frozenset({"navigation", "toc", "footer", "path"})
+
+
+@lru_cache(maxsize=1)
+def env() -> Environment:
+    """The one Jinja environment for generated HTML; autoescape is always on."""
+    e = Environment(loader=PackageLoader("knowhow.site", "templates"), autoescape=True,
+                    trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=False)
+    e.globals.update(ext=safe_url, label=label, country=country_name, technique=technique_label,
+                     technique_url=technique_url, doi_url=doi_url)
+    return e
+
+
+def render(template: str, **context: Any) -> str:
+    return env().get_template(template).render(**context)
+
+
+def page(title: str, body: str, *, description: str = "", search: bool = True,
+         hide: Iterable[str] = ()) -> str:
+    """A complete Markdown page: allow-listed, escaped front matter and a one-line HTML block."""
+    front: dict[str, Any] = {"title": escape_meta(title)}
+    if description:
+        front["description"] = escape_meta(description, 200)
+    if not search:
+        front["search"] = {"exclude": True}
+    hidden = sorted(set(hide))
+    if hidden:
+        if not set(hidden) <= HIDE_VALUES:
+            raise ValueError(f"unknown hide values {hidden}")
+        front["hide"] = hidden
+    assert set(front) <= FRONT_KEYS
+    meta = yaml.safe_dump(front, sort_keys=True, allow_unicode=True, width=1_000_000, default_flow_style=False)
+    return f"---\n{meta}---\n\n{one_line(body)}\n"
+
+
+def escape_meta(text: object, max_len: int = 300) -> str:
+    """Plain text for front matter: one line, capped, HTML-escaped (themes print it raw)."""
+    return html.escape(clean_line(text, max_len), quote=True)
+
+
+def one_line(fragment: str) -> str:
+    """The HTML on one line: newlines become character references (same meaning in HTML).
+
+    Our templates never break a line inside a tag and JSON-LD is written compactly, so every
+    newline left is in a text node or an attribute value, where `&#10;` decodes to a newline.
+    """
+    body = fragment.strip().replace("\r\n", "\n").replace("\r", "\n").replace("\n", "&#10;")
+    if not body.startswith("<div"):
+        raise ValueError("a generated page body must be one <div> block")
+    return body
+
+
+def description_html(text: object) -> Markup:
+    """A record description as sanitised HTML (the one sanitiser), marked safe for templates."""
+    return Markup(markdown_to_html(str(text or "")))
+
+
+def relurl(here: str, target: str) -> str:
+    """Relative URL from the page at directory URL `here` to `target` (a directory URL or a file)."""
+    base = here.rstrip("/") or "."
+    if target.endswith("/") or target == "":
+        rel = posixpath.relpath(target.rstrip("/") or ".", base)
+        return "./" if rel == "." else rel + "/"
+    return posixpath.relpath(target, base)
+
+
+def record_url(kind: str, record_id: str) -> str:
+    return f"{kind}/{record_id}/"
+
+
+def label(vocab_name: str, value: object) -> str:
+    """The display label of a controlled value (falls back to the value itself)."""
+    table = getattr(vocab, vocab_name)
+    return table.get(value, str(value)) if isinstance(value, str) else str(value)
+
+
+def country_name(code: object) -> str:
+    return vocab.countries().get(str(code), str(code)) if code else ""
+
+
+def technique_label(term: object) -> str:
+    return vocab.panet().get(str(term), str(term))
+
+
+def technique_url(term: object) -> str:
+    return f"http://purl.org/pan-science/PaNET/{term}"
+
+
+def doi_url(doi: object) -> str | None:
+    return safe_url(f"https://doi.org/{doi}") if doi else None
+
+
+def script_json(data: Any) -> Markup:
+    """JSON for inside a <script> element: nothing in the data can close the element."""
+    text = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    text = (text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+            .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
+    return Markup(text)
