@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import typing
 from pathlib import Path
 from typing import Any
 
@@ -49,12 +50,16 @@ def _single_model(ann: Any) -> type[BaseModel] | None:
 
 
 def _kind_of(ann: Any) -> str:
-    if getattr(ann, "__origin__", None) is list:
+    """Table Schema type of a field: integer and boolean where the model says so, else string."""
+    if typing.get_origin(ann) is list:
         return "string"
-    text = repr(ann)
-    if "bool" in text:
+    args = [a for a in typing.get_args(ann) if a is not type(None)]
+    base = ann if not args else args[0]
+    while typing.get_origin(base) is typing.Annotated:
+        base = typing.get_args(base)[0]
+    if base is bool:
         return "boolean"
-    if "int" in text:
+    if base is int:
         return "integer"
     return "string"
 

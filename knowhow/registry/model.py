@@ -129,7 +129,8 @@ class Software(Record):
     name: Text = Field(description="Name as its developers write it.")
     homepage: Url = Field(description="Home page (or the repository if there is no other).")
     repository: Url | None = Field(None, description="Source code repository.")
-    license: Spdx | None = Field(None, description="SPDX licence id, e.g. MIT.")
+    license: Spdx | None = Field(
+        None, description="SPDX licence id or expression, e.g. MIT or 'BSD-3-Clause OR GPL-3.0-only'.")
     languages: list[Text] = Field(default_factory=list, description="Programming languages.")
     categories: list[Category] = Field(default_factory=list, description="What it is for.")
     techniques: list[Technique] = Field(default_factory=list, description="PaNET technique ids.")

@@ -46,6 +46,11 @@ def _url(value: str) -> str:
 def _spdx(value: str) -> str:
     if value.startswith("LicenseRef-"):
         return value
+    if re.search(r"\s(OR|AND|WITH)\s", value):  # an SPDX expression: check every licence in it
+        for part in re.split(r"\s+(?:OR|AND|WITH)\s+|[()]", value):
+            if part.strip() and not part.strip().endswith("-exception"):
+                _spdx(part.strip())
+        return value
     ids = vocab.spdx_ids()
     if value.lower() in ids:
         if ids[value.lower()] != value:
