@@ -87,7 +87,8 @@ def test_actionlint():
 def test_zizmor(persona):
     # --strict-collection: a file zizmor cannot parse is a failure, not a silently skipped input.
     result = run(tool("zizmor"), "--offline", "--strict-collection", "--no-progress", f"--persona={persona}",
-                 "--format=plain", str(GITHUB))
+                 "--format=plain", str(GITHUB), str(ROOT / ".pre-commit-config.yaml"),
+                 str(ROOT / ".pre-commit-hooks.yaml"))
     assert result.returncode == 0, result.stdout + result.stderr
     assert "No findings to report" in result.stdout + result.stderr
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from ..registry.model import KINDS
 from ..sanitize import clean_line, clean_text
-from .forms import KIND_LABEL, Question, questions
+from .forms import CONSENT_LABEL, KIND_LABEL, Question, questions
 
 MAX_BODY = 65_536  # GitHub's own limit for an issue body
 NO_RESPONSE = "_No response_"
@@ -101,7 +101,7 @@ def answer(q: Question, text: str) -> Any:
 def record_from_issue(body: str, kind: str, facilities: tuple[tuple[str, str], ...]) -> dict[str, Any]:
     """The record dict a submitted form describes; ProposalError lists every problem at once."""
     qs = questions(kind, facilities)
-    found = sections(body, [q.label for q in qs])
+    found = sections(body, [q.label for q in qs] + [CONSENT_LABEL])
     problems: list[str] = []
     values: dict[str, Any] = {}
     for q in qs:
@@ -126,6 +126,8 @@ def record_from_issue(body: str, kind: str, facilities: tuple[tuple[str, str], .
 
 def _assemble(kind: str, values: dict[str, Any]) -> dict[str, Any]:
     """Form answers to the record's shape: dotted keys nest, facility choices become objects."""
+    if "api.endpoint" in values and "api.type" not in values:
+        raise ProposalError(["'Search API': choose the kind of API for the endpoint you gave"])
     support = values.pop("support", None)
     if kind in ("software", "collaborations") and "facilities" in values:
         extra = {"support": support or "uses"} if kind == "software" else {}
