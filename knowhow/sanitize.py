@@ -94,3 +94,12 @@ def markdown_to_html(text: str) -> str:
     escaped = html.escape(text, quote=False)  # raw HTML in a description is text, not markup
     rendered = markdown.markdown(escaped, extensions=[], output_format="html")
     return clean_html(rendered)
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+!|~@&])")
+
+
+def escape_markdown(value: object, max_len: int = 300) -> str:
+    """One line of remote text made inert in Markdown (PR bodies, summaries) and in CI logs:
+    no links, emphasis, HTML, @mentions, or `::` workflow commands survive."""
+    return _MD_SPECIAL.sub(r"\\\1", clean_line(value, max_len)).replace("::", ":\\:")

@@ -51,6 +51,7 @@ class _Reply:
     headers: dict[str, str]
     etag: str | None
     last_modified: str | None
+    delay: float = 0.0
 
 
 @dataclass
@@ -127,10 +128,11 @@ class Replay:
     def add(self, path: str, body: bytes | str | Path | Any = b"", *, status: int = 200,
             headers: Mapping[str, str] | None = None, content_type: str | None = "application/json",
             method: str = "GET", query: Mapping[str, Any] | None = None, etag: bool | str = True,
-            last_modified: str | None = None) -> "Replay":
+            last_modified: str | None = None, delay: float = 0.0) -> "Replay":
         """Queue a reply for `method path` (and `query` when given); bodies may be a fixture Path.
 
-        A dict or list body is served as JSON.
+        A dict or list body is served as JSON. `delay` seconds pass before the answer (a slow
+        but healthy server); `etag=False` serves no ETag (Indico, most iCal hosts).
         """
         if isinstance(body, Path):
             data = body.read_bytes()
@@ -148,7 +150,7 @@ class Replay:
             tag = 'W/"' + hashlib.sha1(data).hexdigest()[:20] + '"'
         elif isinstance(etag, str):
             tag = etag
-        reply = _Reply(status, data, hdrs, tag, last_modified)
+        reply = _Reply(status, data, hdrs, tag, last_modified, delay)
         key = (method.upper(), "/" + path.lstrip("/"))
         q = _norm_query(query)
         with self._lock:
@@ -257,6 +259,8 @@ class Replay:
             pass
 
     def _serve_reply(self, h: BaseHTTPRequestHandler, reply: _Reply) -> None:
+        if reply.delay:
+            time.sleep(reply.delay)
         headers = dict(reply.headers)
         if reply.etag:
             headers["ETag"] = reply.etag

@@ -59,6 +59,7 @@ class SourceConfig:
     base_url: str  # full URL, may carry a path prefix
     params: Mapping[str, Any] = field(default_factory=dict)
     schedule: str = "daily"
+    label: str = ""  # how people name it in summaries ("DESY"); defaults to name
     stale_after_days: int = 7
     min_keep_ratio: float = 0.5  # fewer than this fraction of last run's records: delete nothing, report
 
@@ -99,6 +100,11 @@ class Adapter:
         self.http = http
         # Read-only view of the registry the adapter may need (e.g. which repositories to ask about).
         self.context = context or {}
+        # Per-record problems (skipped items), reported but not fatal.
+        self.problems: list[str] = []
+        # False when items were skipped as unreadable: the store then withdraws nothing this run,
+        # because a lenient parse is not proof that a record vanished upstream.
+        self.complete = True
 
     def records(self) -> Iterator[dict[str, Any]]:
         """Yield one record dict per item (with 'id'); raise SourceError to stop the source."""
