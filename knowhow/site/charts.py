@@ -121,8 +121,8 @@ def trend_data(g: Graph) -> list[Bubble]:
 
 
 def trends_svg(g: Graph, bubbles: list[Bubble]) -> Markup:
-    width, height, left, bottom, top, right = 760, 440, 60, 50, 20, 20
-    plot_w, plot_h = width - left - right - 190, height - top - bottom
+    width, height, left, bottom, top, right = 800, 440, 60, 50, 20, 20
+    plot_w, plot_h = width - left - right - 230, height - top - bottom
     years = [b.started for b in bubbles] or [g.today.year]
     x0, x1 = min(years) - 1, max(max(years) + 1, g.today.year)
     y1 = max([b.participants for b in bubbles] + [1]) + 1

@@ -13,9 +13,6 @@ from dataclasses import dataclass, field
 from typing import Callable, Iterable
 from urllib.parse import quote
 
-OPEN_LIMIT = 8  # facets with at most this many options start expanded
-
-
 def token(value: object) -> str:
     return quote(str(value), safe="")
 
@@ -26,10 +23,6 @@ class Facet:
     label: str
     name: Callable[[str], str] = str  # value -> display label
     options: list[tuple[str, str, int]] = field(default_factory=list)  # (token, label, count)
-
-    @property
-    def open(self) -> bool:
-        return len(self.options) <= OPEN_LIMIT
 
 
 @dataclass

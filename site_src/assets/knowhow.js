@@ -1,1 +1,130 @@
-// knowhow
+/* Facets for the portal's index tables. Vanilla JS, no dependencies.
+ *
+ * Without this script every index is a complete plain table. With it, the facet form (rendered
+ * `hidden` by the generator) appears; ticking options filters rows instantly: OR within a facet,
+ * AND across facets, plus free words. Counts next to each option say how many rows that option
+ * would give together with the other facets. The selection lives in the URL query, so a filtered
+ * view can be shared and a reload restores it. Facility x support level is matched as a pair
+ * ("develops at ESRF", not "ESRF and someone develops") through the rows' data-pairs tokens.
+ */
+(function () {
+  "use strict";
+
+  function tokens(value) {
+    return value ? value.split(" ").filter(Boolean) : [];
+  }
+
+  function rowData(tr) {
+    var facets = {};
+    Object.keys(tr.dataset).forEach(function (key) {
+      if (key.length > 1 && key.charAt(0) === "f" && key.charAt(1) === key.charAt(1).toUpperCase()) {
+        var name = key.charAt(1).toLowerCase() + key.slice(2);
+        facets[name] = new Set(tokens(tr.dataset[key]));
+      }
+    });
+    return { tr: tr, facets: facets, pairs: tokens(tr.dataset.pairs), text: tr.textContent.toLowerCase() };
+  }
+
+  function pairOk(d, fac, sup) {
+    for (var i = 0; i < d.pairs.length; i++) {
+      var p = d.pairs[i].split(":");
+      if (fac.has(p[0]) && sup.has(p[1])) return true;
+    }
+    return false;
+  }
+
+  function matches(d, sel) {
+    for (var name in sel) {
+      var have = d.facets[name];
+      if (!have) return false;
+      var ok = false;
+      sel[name].forEach(function (v) { if (have.has(v)) ok = true; });
+      if (!ok) return false;
+    }
+    if (sel.facility && sel.support && d.pairs.length) return pairOk(d, sel.facility, sel.support);
+    return true;
+  }
+
+  function setup(form) {
+    if (form.dataset.khReady) return;
+    form.dataset.khReady = "1";
+    var ids = tokens(form.dataset.khFor);
+    var rows = [];
+    ids.forEach(function (id) {
+      var table = document.getElementById(id);
+      if (table && table.tBodies.length) rows = rows.concat(Array.prototype.map.call(table.tBodies[0].rows, rowData));
+    });
+    var boxes = Array.prototype.slice.call(form.querySelectorAll("input[type=checkbox]"));
+    var words = form.querySelector("input[type=search]");
+    var status = document.querySelector('[data-kh-status="' + form.dataset.khFor + '"]');
+
+    function selection() {
+      var sel = {};
+      boxes.forEach(function (b) {
+        if (b.checked) (sel[b.name] = sel[b.name] || new Set()).add(b.value);
+      });
+      return sel;
+    }
+
+    function writeUrl(sel) {
+      var params = new URLSearchParams();
+      Object.keys(sel).sort().forEach(function (name) {
+        Array.from(sel[name]).sort().forEach(function (v) { params.append(name, v); });
+      });
+      if (words && words.value.trim()) params.set("q", words.value.trim());
+      var query = params.toString();
+      var url = location.pathname + (query ? "?" + query : "") + location.hash;
+      if (url !== location.pathname + location.search + location.hash) history.replaceState(history.state, "", url);
+    }
+
+    function apply() {
+      var sel = selection();
+      var terms = words ? words.value.toLowerCase().split(/\s+/).filter(Boolean) : [];
+      var candidates = rows.filter(function (d) {
+        return terms.every(function (t) { return d.text.indexOf(t) !== -1; });
+      });
+      var shown = 0;
+      var visible = new Set();
+      candidates.forEach(function (d) { if (matches(d, sel)) { visible.add(d); shown++; } });
+      rows.forEach(function (d) { d.tr.hidden = !visible.has(d); });
+      boxes.forEach(function (b) {
+        var trial = Object.assign({}, sel);
+        trial[b.name] = new Set([b.value]);
+        var n = 0;
+        candidates.forEach(function (d) { if (matches(d, trial)) n++; });
+        var count = b.parentNode.querySelector(".kh-count");
+        if (count) {
+          count.textContent = String(n);
+          count.setAttribute("aria-label", n + (n === 1 ? " entry" : " entries"));
+        }
+        b.parentNode.classList.toggle("kh-zero", n === 0 && !b.checked);
+      });
+      if (status) {
+        status.textContent = shown === rows.length ? rows.length + " entries." :
+          "Showing " + shown + " of " + rows.length + " entries.";
+      }
+      writeUrl(sel);
+    }
+
+    var params = new URLSearchParams(location.search);
+    boxes.forEach(function (b) {
+      b.checked = params.getAll(b.name).indexOf(b.value) !== -1;
+    });
+    if (words) words.value = params.get("q") || "";
+    form.hidden = false;
+    form.addEventListener("change", apply);
+    if (words) words.addEventListener("input", apply);
+    form.addEventListener("submit", function (e) { e.preventDefault(); });
+    form.addEventListener("reset", function () { setTimeout(apply, 0); });
+    apply();
+  }
+
+  function init() {
+    Array.prototype.forEach.call(document.querySelectorAll("form.kh-facets"), setup);
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
+  else init();
+  /* Material's instant navigation swaps pages without a reload; it announces each on document$. */
+  if (window.document$ && typeof window.document$.subscribe === "function") window.document$.subscribe(init);
+})();
