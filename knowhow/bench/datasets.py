@@ -154,19 +154,25 @@ def photon_counting(frames: int, seed: int, dtype: str = "uint16", size: int = 1
 SAXS_SHAPE = (195, 487)
 
 
+# Ring peak heights (counts above background) of AgBeh orders 1-12, and the background law,
+# fitted to the radial profile of a real Pilatus 100K AgBeh frame (APS 15ID-D).
+AGBEH_RING_HEIGHTS = (1.0e5, 1.7e4, 1.0e4, 3.6e3, 2.6e3, 1.0e3, 9.0e2, 2.0e2, 7.0e1, 2.0e1, 1.0e1, 1.0e1)
+
+
 def saxs_lambda(ny: int = SAXS_SHAPE[0], nx: int = SAXS_SHAPE[1], level: float = 1.0) -> tuple[np.ndarray, dict]:
     """Expected counts of a SAXS frame: power law, silver-behenate rings, direct beam at the edge."""
     cy, cx = 84.5, -4.0
+    amp, slope, cutoff, flat = 5.2e6, 1.9, 600.0, 64.0
     y, x = np.mgrid[:ny, :nx].astype(np.float64)
     r = np.hypot(y - cy, x - cx)
     chi = np.arctan2(y - cy, x - cx)
-    lam = level * (2.2e6 * (r + 6.0) ** -2.2 + 78.0)
-    spacing = 37.3  # AgBeh d = 58.38 Å: equidistant orders
-    for n in range(1, 14):
-        amp = 1.4e5 * n**-3.2 + 600.0 / n
-        lam += level * amp * (1 + 0.1 * np.cos(2 * chi)) * np.exp(-0.5 * ((r - n * spacing) / 1.6) ** 2)
-    lam += 1.0e6 * np.exp(-0.5 * (r / 2.5) ** 2)
-    return lam, {"center": [cy, cx], "power_law": [2.2e6, 2.2], "background": 78.0, "ring_spacing_px": spacing,
+    lam = amp * np.clip(r, 2.0, None) ** -slope * np.exp(-r / cutoff) + flat
+    spacing, width = 37.3, 1.3  # AgBeh d = 58.38 Å: equidistant orders
+    for n, height in enumerate(AGBEH_RING_HEIGHTS, start=1):
+        lam += height * (1 + 0.05 * np.cos(2 * chi)) * np.exp(-0.5 * ((r - n * spacing) / width) ** 2)
+    lam *= level
+    return lam, {"center": [cy, cx], "power_law": [amp, slope, cutoff], "background": flat,
+                 "ring_spacing_px": spacing, "ring_width_px": width, "ring_heights": list(AGBEH_RING_HEIGHTS),
                  "level": level}
 
 
@@ -295,7 +301,7 @@ def xrf_map(rows: int, seed: int, width: int = 64, channels: int = 2048) -> Samp
             peak = rel * np.exp(-0.5 * ((e - energy) / (fwhm / 2.355)) ** 2)
             spectra += 60.0 * conc[..., None] * peak[None, None, :]
     scatter = 30.0 * np.exp(-0.5 * ((e - 17.0) / 0.08) ** 2) + 20.0 * np.exp(-0.5 * ((e - 16.3) / 0.25) ** 2)
-    continuum = 0.6 * np.exp(-e / 4.0) * (e > 1.0)
+    continuum = 5.0 * np.exp(-e / 4.0) * (e > 1.0)
     spectra += (scatter + continuum)[None, None, :]
     lam = spectra * (2900.0 / spectra.sum(-1).mean())
     data = rng.poisson(lam).astype(np.uint32)
@@ -311,7 +317,7 @@ TOF_SHAPE = (375, 713)
 
 
 def tof_lambda(detectors: int = TOF_SHAPE[0], channels: int = TOF_SHAPE[1],
-               level: float = 1.0, rng: np.random.Generator | None = None) -> tuple[np.ndarray, dict]:
+               level: float = 0.93, rng: np.random.Generator | None = None) -> tuple[np.ndarray, dict]:
     """Expected counts per detector and ToF channel: background, inelastic band, elastic peak."""
     rng = rng or np.random.default_rng(0)
     t = np.arange(channels, dtype=np.float64)

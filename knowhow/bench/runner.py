@@ -179,7 +179,7 @@ def measure_pair(sample: Sample, codec: Codec, data_path: Path, work_dir: Path, 
                                           "pearson_r", "bound_held", "eb_over_sigma", "added_variance",
                                           "rmse_over_sigma", "mask_preserved", "nonfinite_preserved") if k in raw})
     bound = sample.lossy_bound(eb) if codec.lossy and eb else (None if codec.lossy else sample.lossless_bound())
-    metrics.add_bound_fraction(row, bound)
+    metrics.add_bound_fraction(row, bound if row.get("ratio") else None)
     status, why = "ok", ""
     if codec.name != "memcpy":
         fresh = isolation.call("verify", {"task": task.to_dict(), "expected_hash": raw["hash"]}, settings.timeout_s)
