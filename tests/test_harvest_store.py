@@ -61,14 +61,12 @@ def test_new_record_has_per_field_provenance(tmp_path):
 
 def test_unchanged_rerun_changes_no_byte(tmp_path):
     apply(tmp_path, TESS, [event(1), event(2)])
-    before = files(tmp_path / "harvested")
-    out = apply(tmp_path, TESS, [event(1), event(2)], DAY2)
+    before = files(tmp_path)
+    out = apply(tmp_path, TESS, [event(1), event(2)], DAY30)
     assert (out.new, out.changed, out.unchanged) == (0, 0, 2)
-    assert files(tmp_path / "harvested") == before
+    assert files(tmp_path) == before  # records and state file alike, on a later day
     state = json.loads((tmp_path / "state.json").read_text())
-    # What changes every run lives in the state file, as dates.
-    assert state["sources"]["pan-training"]["last_success"] == "2026-01-02"
-    assert state["records"]["events/tess-event-1"] == {"last_seen": "2026-01-02"}
+    assert state == {"sources": {"pan-training": {"records": ["events/tess-event-1", "events/tess-event-2"]}}}
 
 
 def test_a_changed_value_moves_only_its_own_changed_date(tmp_path):
@@ -150,10 +148,13 @@ def test_failed_source_writes_nothing_and_turns_stale(tmp_path):
     assert out.failed and out.error == "unavailable: pan-training.eu: timed out" and out.stale == 0
     assert files(tmp_path / "harvested") == before
     out = apply(tmp_path, TESS, [], DAY30, error=SourceUnavailable("pan-training.eu: timed out"))
-    assert out.stale == 2  # stale_after_days (7) passed since the last success
+    assert out.stale == 2  # failing for more than stale_after_days (7)
     state = State.load(tmp_path / "state.json")
-    assert state.stale_since(TESS, DAY30) == "2026-01-08"
+    assert state.stale_since(TESS, DAY30) == "2026-01-09"
+    assert state.freshness([TESS], DAY30)["events/tess-event-1"]["stale_since"] == "2026-01-09"
     assert state.data["sources"]["pan-training"]["last_error"].startswith("unavailable")
+    apply(tmp_path, TESS, [event(1), event(2)], DAY30)  # back: no longer stale
+    assert State.load(tmp_path / "state.json").stale_since(TESS, DAY30) is None
 
 
 def test_source_shrinking_from_50_to_2_is_held_for_a_human(tmp_path):
@@ -219,7 +220,7 @@ def test_a_harvested_event_equal_to_a_curated_one_becomes_its_twin(tmp_path):
 
 def test_unreadable_state_file_starts_afresh(tmp_path):
     (tmp_path / "state.json").write_text("{not json")
-    assert State.load(tmp_path / "state.json").data == {"sources": {}, "records": {}}
+    assert State.load(tmp_path / "state.json").data == {"sources": {}}
 
 
 @pytest.mark.parametrize("bad", ["", "x", None])

@@ -43,6 +43,10 @@ class _Progress:
               help="Write the run report as JSON here.")
 @click.option("--summary", "summary_file", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the Markdown summary (pull-request body) here.")
+@click.option("--failures", "failures_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write Markdown about failing sources here (empty file when none failed).")
+@click.option("--exit-zero", is_flag=True,
+              help="Exit 0 even when a source failed (when --failures/--report carry the news).")
 @click.option("--state", "state_file", default="harvest/state.json", show_default=True,
               type=click.Path(dir_okay=False, path_type=Path),
               help="Per-source last success/error and last-seen days (dates only).")
@@ -53,16 +57,16 @@ class _Progress:
 @click.option("--allow-private-host", multiple=True, metavar="HOST[:PORT]",
               help="Let this host resolve to a private address (tests and local mirrors only).")
 def harvest(sources_file: Path, registry: Path, only: tuple[str, ...], report_file: Path | None,
-            summary_file: Path | None, state_file: Path, cache_dir: Path, allow_shrink: tuple[str, ...],
+            summary_file: Path | None, failures_file: Path | None, exit_zero: bool, state_file: Path, cache_dir: Path, allow_shrink: tuple[str, ...],
             allow_private_host: tuple[str, ...]) -> None:
     """Harvest events, software facts, collaboration activity and open-data figures.
 
-    Exit status: 0 when every source succeeded, 1 when any failed or was held, 2 for a bad
-    sources file.
+    Exit status: 0 when every source succeeded, 1 when any failed or was held (unless
+    --exit-zero), 2 for a bad sources file.
     """
     from .config import ConfigError, load
     from .http import HttpSettings
-    from .report import as_dict, markdown, table
+    from .report import as_dict, failures, markdown, table
     from .runner import run
 
     try:
@@ -87,5 +91,7 @@ def harvest(sources_file: Path, registry: Path, only: tuple[str, ...], report_fi
         write_atomic(report_file, json.dumps(as_dict(report), indent=2, sort_keys=True, ensure_ascii=False) + "\n")
     if summary_file:
         write_atomic(summary_file, markdown(report))
-    if report.failed:
+    if failures_file:
+        write_atomic(failures_file, failures(report))
+    if report.failed and not exit_zero:
         sys.exit(1)

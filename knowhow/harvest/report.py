@@ -90,22 +90,9 @@ def markdown(report: RunReport) -> str:
     lines = ["## Harvest " + report.today, ""]
     lines.append((", ".join(said) + ".") if said else "No changes.")
     lines.append("")
-    attention = [r for r in report.rows if r.outcome.failed or r.outcome.invalid]
+    attention = _attention(report)
     if attention:
-        lines.append("### Needs attention")
-        lines.append("")
-        for r in attention:
-            o = r.outcome
-            name = f"**{escape_markdown(r.source.name, 80)}**"
-            if o.held:
-                lines.append(f"- {name} held: {escape_markdown(o.held, 400)}")
-            elif o.failed:
-                extra = f"; may be asked again after {o.reset}" if o.reset else ""
-                stale = f"; {_plural(o.stale, 'record')} now stale" if o.stale else ""
-                lines.append(f"- {name} failed ({escape_markdown(o.error, 300)}){extra}; its records are kept{stale}")
-            if o.invalid:
-                lines.append(f"- {name}: {_plural(o.invalid, 'record')} not written (would not validate)")
-        lines.append("")
+        lines += ["### Needs attention", "", *attention, ""]
     lines.append("<details><summary>Per source</summary>")
     lines.append("")
     lines.append("| source | " + " | ".join(COLUMNS) + " |")
@@ -115,6 +102,30 @@ def markdown(report: RunReport) -> str:
     lines.append("")
     lines.append("</details>")
     return "\n".join(lines) + "\n"
+
+
+def _attention(report: RunReport) -> list[str]:
+    lines = []
+    for r in report.rows:
+        o = r.outcome
+        name = f"**{escape_markdown(r.source.name, 80)}**"
+        if o.held:
+            lines.append(f"- {name} held: {escape_markdown(o.held, 400)}")
+        elif o.failed:
+            extra = f"; may be asked again after {o.reset}" if o.reset else ""
+            stale = f"; {_plural(o.stale, 'record')} now stale" if o.stale else ""
+            lines.append(f"- {name} failed ({escape_markdown(o.error, 300)}){extra}; its records are kept{stale}")
+        if o.invalid:
+            lines.append(f"- {name}: {_plural(o.invalid, 'record')} not written (would not validate)")
+    return lines
+
+
+def failures(report: RunReport) -> str:
+    """Markdown for the 'sources failing' issue; empty when every source is fine."""
+    lines = _attention(report)
+    if not lines:
+        return ""
+    return "\n".join([f"Harvest {report.today}: sources that need a look.", "", *lines, ""])
 
 
 def as_dict(report: RunReport) -> dict[str, Any]:

@@ -45,14 +45,13 @@ _SLUG = re.compile(SLUG)
 # --------------------------------------------------------------------------- state file
 
 class State:
-    """`harvest/state.json`: per source last attempt/success/error and the records it lists;
-    per record the day it was last seen. Dates only, sorted keys."""
+    """`harvest/state.json`: per source the records it listed last time, and, while it fails,
+    since when and why. Sorted keys, dates only, nothing that changes on a quiet night."""
 
     def __init__(self, path: str | Path | None, data: dict[str, Any] | None = None):
         self.path = Path(path) if path else None
-        self.data: dict[str, Any] = data or {"sources": {}, "records": {}}
+        self.data: dict[str, Any] = data or {"sources": {}}
         self.data.setdefault("sources", {})
-        self.data.setdefault("records", {})
 
     @classmethod
     def load(cls, path: str | Path | None) -> "State":
@@ -60,10 +59,10 @@ class State:
             return cls(path)
         try:
             data = json.loads(Path(path).read_text(encoding="utf-8"))
-            if not isinstance(data, dict):
-                raise ValueError("not an object")
+            if not isinstance(data, dict) or not isinstance(data.get("sources", {}), dict):
+                raise ValueError("not a state object")
         except (OSError, ValueError) as exc:
-            # Losing the state only forgets staleness dates and last counts; records are intact.
+            # Losing the state forgets last counts and failure dates; records are intact.
             log.warning("%s: unreadable state (%s); starting afresh", path, exc)
             return cls(path)
         return cls(path, data)
@@ -77,15 +76,24 @@ class State:
         return write_atomic(self.path, json.dumps(self.data, sort_keys=True, indent=1, ensure_ascii=False) + "\n")
 
     def stale_since(self, src: SourceConfig, today: date) -> str | None:
-        """The day a source's records became stale (last success + stale_after_days), if they are."""
+        """The day a failing source's records became stale (failing since + stale_after_days), if they are."""
         st = self.data["sources"].get(src.name) or {}
-        last = st.get("last_success")
-        if not st.get("records"):
+        failing = st.get("failing_since")
+        if not failing or not st.get("records"):
             return None
-        if last is None:
-            return st.get("first_failure") or today.isoformat()
-        since = date.fromordinal(date.fromisoformat(last).toordinal() + src.stale_after_days)
+        since = date.fromordinal(date.fromisoformat(failing).toordinal() + src.stale_after_days)
         return since.isoformat() if since <= today else None
+
+    def freshness(self, sources: Iterable[SourceConfig], today: date) -> dict[str, dict[str, str]]:
+        """`kind/id` -> {stale_since, source, error} for records of stale sources (for the site)."""
+        out: dict[str, dict[str, str]] = {}
+        for src in sources:
+            since = self.stale_since(src, today)
+            if since:
+                st = self.data["sources"][src.name]
+                for key in st.get("records") or []:
+                    out[key] = {"stale_since": since, "source": src.name, "error": st.get("last_error") or ""}
+        return out
 
 
 # --------------------------------------------------------------------------- outcome
@@ -200,7 +208,6 @@ class HarvestStore:
               complete: bool = True, allow_shrink: bool = False, problems: Iterable[str] = ()) -> Outcome:
         out = Outcome(src.name, problems=list(problems))
         st = self.state.source(src.name)
-        st["last_attempt"] = self.day
         records = list(records)
         out.fetched = len(records)
         previous = list(st.get("records") or [])
@@ -233,12 +240,8 @@ class HarvestStore:
             for key in gone:
                 self._vanished(src, key, out)
         st["records"] = sorted(set(seen))
-        st["count"] = len(st["records"])
-        st["last_success"] = self.day
         st.pop("last_error", None)
-        st.pop("first_failure", None)
-        for key in st["records"]:
-            self.state.data["records"].setdefault(key, {})["last_seen"] = self.day
+        st.pop("failing_since", None)
         return out
 
     def _ended(self, key: str) -> bool:
@@ -252,8 +255,7 @@ class HarvestStore:
 
     def _failed(self, src: SourceConfig, st: dict[str, Any], out: Outcome) -> None:
         st["last_error"] = out.error
-        if not st.get("last_success"):
-            st.setdefault("first_failure", self.day)
+        st.setdefault("failing_since", self.day)
         if self.state.stale_since(src, self.today):
             out.stale = len(st.get("records") or [])
 
