@@ -176,8 +176,8 @@ def test_dead_only_after_consecutive_failures(settings, site, registry):
     for day in (1, 2, 3):
         results = check_all(places, settings, workers=2)
         st = state.update(st, results, places, date(2026, 3, day), threshold=3)
-        flags.append(st["links"][gone]["broken"])
-    assert flags == [False, False, True]
+        flags.append((st["links"][gone]["status"], st["links"][gone]["broken"]))
+    assert flags == [("dead", False), ("dead", False), ("dead", True)]
     entry = st["links"][gone]
     assert (entry["status"], entry["failures"], entry["code"], entry["since"]) == ("dead", 3, 404, "2026-03-01")
     assert st["links"][f"{site}/forbidden"]["failures"] == 0  # inconclusive never counts
@@ -265,3 +265,4 @@ def test_bad_state_file_is_one_clear_line(registry, tmp_path):
     assert result.exit_code == 1
     assert "link-status.json: not a readable link-status file" in result.output
     assert "Traceback" not in result.output
+

@@ -1,9 +1,11 @@
 """Per-link status history, kept in a JSON file the site reads (`harvest/link-status.json`).
 
-One entry per URL: the latest status, since when it has had that status, the consecutive
-failure count and whether the link is flagged broken (`failures >= threshold`). Dates change
-only when a status changes and the file is written only when its content changes, so a week
-in which nothing happened leaves no diff.
+One entry per URL: the latest status (`alive`, `redirect` with `redirect_to`, `inconclusive`
+for 403/429, which neither counts nor forgives a failure, or `dead`), since when it has had that
+status, the consecutive failure count and whether the link is flagged broken
+(`failures >= threshold`): readers show `broken`, not a single `dead`. Dates change only when a
+status changes and the file is written only when its content changes, so a week in which
+nothing happened leaves no diff.
 """
 
 from __future__ import annotations
@@ -56,9 +58,10 @@ def update(state: Mapping[str, Any], results: Mapping[str, Result], places: Mapp
             failures += 1
         elif result.status != INCONCLUSIVE:
             failures = 0  # inconclusive neither counts nor forgives
+        status = result.status
         entry: dict[str, Any] = {
-            "status": result.status,
-            "since": before.get("since") if before.get("status") == result.status else today.isoformat(),
+            "status": status,
+            "since": before.get("since") if before.get("status") == status else today.isoformat(),
             "failures": failures,
             "broken": failures >= threshold,
             "records": sorted({w.record for w in places.get(url, [])}),
@@ -67,7 +70,7 @@ def update(state: Mapping[str, Any], results: Mapping[str, Result], places: Mapp
             entry["code"] = result.code
         if result.final_url:
             entry["redirect_to"] = result.final_url
-        same = before.get("status") == result.status and before.get("code") == result.code
+        same = before.get("status") == status and before.get("code") == result.code
         # An error page's text may change every run; keep the first reason while nothing else does.
         reason = before.get("reason", "") if same else result.reason
         if reason:
