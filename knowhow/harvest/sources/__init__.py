@@ -6,14 +6,28 @@ Adding a source = one module in this folder + one import line and one entry belo
 from __future__ import annotations
 
 from ..base import Adapter
+from .datacite import DataCite
+from .github import GitHub
+from .gitlab import GitLab
 from .ical import ICal
 from .indico import Indico
+from .oaipmh import OAIPMH
+from .panosc import PaNOSC
+from .pypi import PyPI
 from .tess import TeSS
+from .zenodo import Zenodo
 
 ADAPTERS: dict[str, type[Adapter]] = {a.type: a for a in (
     TeSS,
     Indico,
     ICal,
+    GitHub,
+    GitLab,
+    Zenodo,
+    DataCite,
+    PaNOSC,
+    OAIPMH,
+    PyPI,
 )}
 
 

@@ -179,7 +179,6 @@ class GitHub(Adapter):
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.problems: list[str] = []
         self.api = self.config.base_url.rstrip("/") + "/"
 
     def records(self) -> Iterator[dict[str, Any]]:

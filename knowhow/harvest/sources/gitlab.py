@@ -96,7 +96,6 @@ class GitLab(Adapter):
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.problems: list[str] = []
         self.api = self.config.base_url.rstrip("/") + "/api/v4/"
         self.host = str(self.config.params.get("host") or urlsplit(self.config.base_url).hostname or "").lower()
 

@@ -119,7 +119,6 @@ class OAIPMH(Adapter):
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.problems: list[str] = []
         self.verb = str(self.config.params.get("verb", "ListIdentifiers"))
         self.restarts = 0
 

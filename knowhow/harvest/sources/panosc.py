@@ -77,7 +77,6 @@ class PaNOSC(Adapter):
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.problems: list[str] = []
         self.base = self.config.base_url.rstrip("/") + "/"
 
     def problem(self, message: str) -> None:

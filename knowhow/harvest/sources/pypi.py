@@ -58,10 +58,6 @@ class PyPI(Adapter):
     kinds: ClassVar[tuple[str, ...]] = ("software",)
     facts: ClassVar[dict[str, tuple[str, ...]]] = {"software": FACTS}
 
-    def __init__(self, *args: Any, **kwargs: Any):
-        super().__init__(*args, **kwargs)
-        self.problems: list[str] = []
-
     def records(self) -> Iterator[dict[str, Any]]:
         if self.config.kind != "software":
             raise SourceError(f"{self.config.name}: pypi fills software, not {self.config.kind!r}")

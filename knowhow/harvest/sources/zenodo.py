@@ -94,7 +94,6 @@ class Zenodo(Adapter):
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.problems: list[str] = []
         self.api = self.config.base_url.rstrip("/") + "/api/records"
 
     def records(self) -> Iterator[dict[str, Any]]:
