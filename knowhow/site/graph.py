@@ -150,11 +150,11 @@ class Graph:
         return out
 
     def stale_sources(self, rec: Merged) -> list[str]:
+        """Sources whose last run failed for this record (field errors) or that have gone stale."""
         stale = {o.source or "harvester" for o in rec.provenance.values() if o.error}
-        for src in rec.sources:
-            info = self.inp.source_status.get(src, {})
-            if info.get("error") or info.get("stale") or info.get("stale_since"):
-                stale.add(src)
+        info = self.inp.stale.get(f"{rec.kind}/{rec.id}")
+        if info:
+            stale.add(info.get("source") or "harvester")
         return sorted(stale)
 
     def urls(self, rec: Merged) -> list[str]:
@@ -179,11 +179,13 @@ class Graph:
                 entry["changed"] = o.changed
             if o.error:
                 entry["error"] = o.error
-        status = self.inp.source_status
+        stale = self.inp.stale.get(f"{rec.kind}/{rec.id}") or {}
         for src, entry in harvested.items():
             entry["fields"] = sorted(entry["fields"])
             entry["changed"] = entry["changed"][:10]
-            entry["last_success"] = status.get(src, {}).get("last_success", "")[:10]
+            if stale.get("source") == src:
+                entry["stale_since"] = stale.get("stale_since", "")
+                entry["error"] = entry["error"] or stale.get("error", "")
         return {
             "curated": bool(rec.curated_path),
             "harvested": [harvested[k] for k in sorted(harvested)],

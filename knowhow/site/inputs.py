@@ -21,10 +21,10 @@ log = logging.getLogger(__name__)
 
 REPO_URL = "https://github.com/leaps-wg3/knowhow"
 SITE_URL = "https://leaps-wg3.github.io/knowhow/"
-# Files the harvester may leave in harvest/ that the site reads if present (tolerantly).
-LINK_STATUS_FILES = ("links.yaml", "links.json", "link-status.yaml", "link-status.json", "linkcheck.json")
-SOURCE_STATUS_FILES = ("state.yaml", "state.json", "status.yaml", "status.json", "report.json", "last-run.json")
-
+# Written by the harvester (knowhow.harvest.store.State) and the link checker (knowhow.links.state).
+HARVEST_STATE = "harvest/state.json"
+HARVEST_SOURCES = "harvest/sources.yaml"
+LINK_STATUS = "harvest/link-status.json"
 
 @dataclass
 class SiteInput:
@@ -38,7 +38,7 @@ class SiteInput:
     edit_paths: dict[tuple[str, str], str] = field(default_factory=dict)  # repo-relative YAML path
     updated: dict[tuple[str, str], str] = field(default_factory=dict)  # ISO date of the last change
     link_status: dict[str, str] = field(default_factory=dict)  # url -> broken | inconclusive | ok
-    source_status: dict[str, dict[str, str]] = field(default_factory=dict)  # source -> {error, last_success}
+    stale: dict[str, dict[str, str]] = field(default_factory=dict)  # "kind/id" -> {stale_since, source, error}
     schemas: dict[str, str] = field(default_factory=dict)  # kind -> JSON text
     compression_md: str | None = None
     issue_forms: list[tuple[str, str]] = field(default_factory=list)  # (file name, form name)
@@ -56,9 +56,8 @@ def gather(reg: Registry, repo_root: Path, today: date | None = None, repo_url: 
     inp.edit_paths = {(r.kind, r.id): edit_path(r, reg.root, repo_root)
                       for recs in reg.records.values() for r in recs.values()}
     inp.updated = last_changes(reg, repo_root, inp.edit_paths)
-    harvest_dir = repo_root / "harvest"
-    inp.link_status = read_link_status(harvest_dir)
-    inp.source_status = read_source_status(harvest_dir)
+    inp.link_status = read_link_status(repo_root / LINK_STATUS)
+    inp.stale = read_stale(repo_root / HARVEST_STATE, repo_root / HARVEST_SOURCES, inp.today)
     inp.schemas = read_schemas(reg.root)
     inp.compression_md = compression_markdown(repo_root / "codecs" / "results")
     inp.issue_forms = issue_forms(repo_root / ".github" / "ISSUE_TEMPLATE")
@@ -141,76 +140,49 @@ def _load_any(path: Path) -> Any:
         return None
 
 
-def read_link_status(harvest_dir: Path) -> dict[str, str]:
-    """url -> broken | inconclusive | ok, from the link checker's state file if there is one.
+def read_link_status(path: Path) -> dict[str, str]:
+    """url -> broken | inconclusive | ok from the link checker's history, if there is one.
 
-    Accepts {url: state}, {url: {status|state: ...}}, {links|results: [...]} or a list of
-    {url, status|state} items, so the site does not break when the file's shape evolves.
+    `broken` is the checker's verdict (failed several runs in a row); a dead link not yet
+    confirmed, or an inconclusive check, shows as unverified.
     """
-    for name in LINK_STATUS_FILES:
-        path = harvest_dir / name
-        if path.is_file():
-            return _link_states(_load_any(path))
-    return {}
-
-
-def _link_states(data: Any) -> dict[str, str]:
-    out: dict[str, str] = {}
-    if isinstance(data, dict):
-        for key in ("links", "results", "urls"):
-            if isinstance(data.get(key), (list, dict)):
-                return _link_states(data[key])
-        for url, value in data.items():
-            state = value if isinstance(value, str) else _state_of(value)
-            if isinstance(url, str) and state:
-                out[url] = state
-    elif isinstance(data, list):
-        for item in data:
-            if isinstance(item, dict) and isinstance(item.get("url"), str):
-                state = _state_of(item)
-                if state:
-                    out[item["url"]] = state
-    return {u: s for u, s in out.items() if s in ("broken", "inconclusive", "ok")}
-
-
-def _state_of(item: Any) -> str | None:
-    if not isinstance(item, dict):
-        return None
-    value = item.get("status", item.get("state", item.get("result")))
-    if isinstance(value, str):
-        v = value.lower()
-        if v in ("broken", "dead", "error", "failed", "gone"):
-            return "broken"
-        if v in ("inconclusive", "unknown", "timeout", "blocked"):
-            return "inconclusive"
-        if v in ("ok", "alive", "working"):
-            return "ok"
-    return None
-
-
-def read_source_status(harvest_dir: Path) -> dict[str, dict[str, str]]:
-    """source -> {error, last_success} from the harvest state or last run report, if present."""
-    for name in SOURCE_STATUS_FILES:
-        path = harvest_dir / name
-        if not path.is_file():
+    if not path.is_file():
+        return {}
+    data = _load_any(path)
+    links = data.get("links") if isinstance(data, dict) else None
+    if not isinstance(links, dict):
+        log.warning("%s: not a link-status file; link badges left out", path)
+        return {}
+    out = {}
+    for url, entry in links.items():
+        if not isinstance(url, str) or not isinstance(entry, dict):
             continue
-        data = _load_any(path)
-        sources = data.get("sources") if isinstance(data, dict) else None
-        if isinstance(sources, list):
-            sources = {str(s.get("name") or s.get("source")): s for s in sources if isinstance(s, dict)}
-        if not isinstance(sources, dict):
-            continue
-        out: dict[str, dict[str, str]] = {}
-        for src, info in sources.items():
-            if not isinstance(info, dict):
-                continue
-            entry = {}
-            for key in ("error", "last_success", "stale_since", "stale"):
-                if info.get(key) not in (None, "", False):
-                    entry[key] = str(info[key])
-            out[str(src)] = entry
-        return out
-    return {}
+        status = entry.get("status")
+        if entry.get("broken"):
+            out[url] = "broken"
+        elif status in ("dead", "inconclusive"):
+            out[url] = "inconclusive"
+        elif status in ("alive", "redirect"):
+            out[url] = "ok"
+    return out
+
+
+def read_stale(state_path: Path, sources_path: Path, today: date) -> dict[str, dict[str, str]]:
+    """"kind/id" -> {stale_since, source, error} for records of failing sources (the harvester's rule)."""
+    if not state_path.is_file() or not sources_path.is_file():
+        return {}
+    try:
+        from ..harvest.config import ConfigError, load
+        from ..harvest.store import State
+    except ImportError as exc:  # the harvest stage is optional for the site
+        log.info("harvest state not read: %s", exc)
+        return {}
+    try:
+        config = load(sources_path)
+    except (ConfigError, OSError) as exc:
+        log.warning("%s: unreadable (%s); stale badges left out", sources_path, str(exc).splitlines()[0])
+        return {}
+    return State.load(state_path).freshness(config.sources, today)
 
 
 def read_schemas(registry_root: Path) -> dict[str, str]:

@@ -6,7 +6,6 @@ from functools import partial
 from typing import Any, Iterator
 
 from ..registry.merge import Merged
-from ..sanitize import clean_line, clean_text
 from . import jsonld
 from .graph import Graph
 from .render import description_html, page, record_url, relurl, render, script_json
@@ -27,8 +26,9 @@ def src_path(kind: str, record_id: str) -> str:
 
 
 def summary(rec: Merged, limit: int = 160) -> str:
-    """What the search index holds for a record besides its title: the description's opening."""
-    text = clean_line(clean_text(rec.data.get("description")), limit * 2)
+    """What the search index holds for a record besides its title: the description's opening,
+    as written (Markdown marks and all), one line; escaped wherever it is output."""
+    text = " ".join(str(rec.data.get("description") or "").split())
     if len(text) > limit:
         text = text[:limit].rsplit(" ", 1)[0] + "…"
     return text

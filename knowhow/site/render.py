@@ -13,6 +13,7 @@ from __future__ import annotations
 import html
 import json
 import posixpath
+import re
 from functools import lru_cache
 from typing import Any, Iterable
 
@@ -21,11 +22,12 @@ from jinja2 import Environment, PackageLoader
 from markupsafe import Markup
 
 from ..registry import vocab
-from ..sanitize import clean_line, markdown_to_html, safe_url
+from ..sanitize import markdown_to_html, safe_url
 
 # Front matter keys a generated page may carry; values are built here, never copied from data.
 FRONT_KEYS = frozenset({"title", "description", "search", "hide"})
 HIDE_VALUES = frozenset({"navigation", "toc", "footer", "path"})
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
 
 
 @lru_cache(maxsize=1)
@@ -61,8 +63,14 @@ def page(title: str, body: str, *, description: str = "", search: bool = True,
 
 
 def escape_meta(text: object, max_len: int = 300) -> str:
-    """Plain text for front matter: one line, capped, HTML-escaped (themes print it raw)."""
-    return html.escape(clean_line(text, max_len), quote=True)
+    """Text for front matter: one line, capped, HTML-escaped (themes print it raw).
+
+    Not stripped of tags: a title '<b>x</b>' is shown as written, like everywhere else.
+    """
+    line = " ".join(_CONTROL.sub(" ", str(text or "")).split())
+    if len(line) > max_len:
+        line = line[: max_len - 1] + "…"
+    return html.escape(line, quote=True)
 
 
 def one_line(fragment: str) -> str:
