@@ -92,3 +92,24 @@ def test_open_data_counts_by_prefix_and_by_client(replay):
                        {"id": "ill-data", "facts": {"dois": 0}}]
     assert a.problems == ["ghost: not an open_data record in the registry"]
     assert all(r.query["page[size]"] == "0" for r in replay.requests)  # counts only, no records downloaded
+
+
+def test_a_shared_prefix_counts_for_the_facility_portal_not_the_collection(replay):
+    replay.add("/dc/dois", D / "dois_prefix_esrf_size0.json", query={"prefix": "10.15151"})
+    replay.add("/dc/dois", D / "dois_client_empty.json", query={"query": 'titles.title:"Human Organ Atlas"'})
+    ctx = {"open_data": {
+        "esrf-data-portal": {"id": "esrf-data-portal", "type": "facility-portal", "doi_prefix": "10.15151"},
+        "human-organ-atlas": {"id": "human-organ-atlas", "type": "curated-collection", "doi_prefix": "10.15151"},
+        "twin-a": {"id": "twin-a", "type": "facility-portal", "doi_prefix": "10.9999"},
+        "twin-b": {"id": "twin-b", "type": "facility-portal", "doi_prefix": "10.9999"}}}
+    a = adapter(replay, ctx, kind="open_data")
+    assert [r["id"] for r in a.records()] == ["esrf-data-portal"]
+    assert a.problems == [
+        "human-organ-atlas: shares DOI prefix 10.15151 with esrf-data-portal; give it a DataCite client or query "
+        "in params.clients / params.queries to count it",
+        "twin-a: shares DOI prefix 10.9999 with twin-b; give it a DataCite client or query in params.clients / "
+        "params.queries to count it",
+        "twin-b: shares DOI prefix 10.9999 with twin-a; give it a DataCite client or query in params.clients / "
+        "params.queries to count it"]
+    b = adapter(replay, ctx, kind="open_data", queries={"human-organ-atlas": 'titles.title:"Human Organ Atlas"'})
+    assert [r["id"] for r in b.records()] == ["esrf-data-portal", "human-organ-atlas"]

@@ -8,7 +8,9 @@ covers) the number of versions is stated too.
 
 Open data: one `GET /dois?prefix=...&page[size]=0` (or `client-id=...`) per collection: the
 total is the DOI count, the yearly `citations` / `views` / `downloads` facets are summed. Targets
-are open_data records with a `doi_prefix`, and `params.clients` {open_data id: client id}.
+are `params.clients` {open_data id: client id}, `params.queries` {open_data id: query}, and
+open_data records with a `doi_prefix` (a prefix shared by a facility portal and a curated
+collection counts for the portal only).
 """
 
 from __future__ import annotations
@@ -91,8 +93,9 @@ def count_facts(body: Any) -> dict[str, Any]:
 class DataCite(Adapter):
     """`type: datacite`; `kind: software` (curated DOIs) or `kind: open_data` (prefixes, clients).
 
-    params: `clients` {open_data id: DataCite client id}, `resource_type` (e.g. dataset: count
-    only those), `page_size` (version query, default 1000), `max_pages` (default 20).
+    params: `clients` {open_data id: DataCite client id}, `queries` {open_data id: DataCite query},
+    `resource_type` (e.g. dataset: count only those), `page_size` (version query, default 1000),
+    `max_pages` (default 20).
     """
 
     type: ClassVar[str] = "datacite"
@@ -158,21 +161,42 @@ class DataCite(Adapter):
     # ------------------------------------------------------------------ open data
 
     def _collections(self) -> Iterator[dict[str, Any]]:
-        clients = self.config.params.get("clients") or {}
-        if not isinstance(clients, dict):
-            raise SourceError(f"{self.config.name}: params.clients must map open_data ids to DataCite client ids")
-        known = dict(records_of(self.context, "open_data"))
-        for oid in sorted(set(known) | set(clients)):
-            if oid not in known:
-                self.problem(f"{oid}: not an open_data record in the registry")
-                continue
-            if oid in clients:
-                query = {"client-id": str(clients[oid]).lower()}
-            elif known[oid].get("doi_prefix"):
-                query = {"prefix": str(known[oid]["doi_prefix"])}
-            else:
-                continue
+        for oid, query in sorted(self.collection_queries().items()):
             if self.config.params.get("resource_type"):
                 query["resource-type-id"] = str(self.config.params["resource_type"])
             body = self.http.get(f"{self.api}dois", params={**query, "page[size]": 0}).json()
             yield {"id": oid, "facts": count_facts(body)}
+
+    def collection_queries(self) -> dict[str, dict[str, str]]:
+        """open_data id -> DataCite filter: `params.clients`, then `params.queries`, then the curated doi_prefix.
+
+        A prefix names a registrant (a facility), not a collection: when records share one, only
+        the record that is not a curated collection is counted by it, and the others need a
+        client or a query.
+        """
+        clients, queries = self.config.params.get("clients") or {}, self.config.params.get("queries") or {}
+        if not isinstance(clients, dict) or not isinstance(queries, dict):
+            raise SourceError(f"{self.config.name}: params.clients and params.queries map open_data ids to strings")
+        known = dict(records_of(self.context, "open_data"))
+        out: dict[str, dict[str, str]] = {}
+        for oid in sorted(set(clients) | set(queries)):
+            if oid not in known:
+                self.problem(f"{oid}: not an open_data record in the registry")
+            elif oid in clients:
+                out[oid] = {"client-id": str(clients[oid]).lower()}
+            else:
+                out[oid] = {"query": str(queries[oid])}
+        by_prefix: dict[str, list[str]] = {}
+        for oid, rec in known.items():
+            if oid not in out and rec.get("doi_prefix"):
+                by_prefix.setdefault(str(rec["doi_prefix"]), []).append(oid)
+        for prefix, oids in sorted(by_prefix.items()):
+            owners = [o for o in oids if known[o].get("type") != "curated-collection"] if len(oids) > 1 else oids
+            if len(owners) == 1:
+                out[owners[0]] = {"prefix": prefix}
+            for oid in oids:
+                if oid not in owners or len(owners) != 1:
+                    others = ", ".join(o for o in oids if o != oid)
+                    self.problem(f"{oid}: shares DOI prefix {prefix} with {others}; give it a DataCite client "
+                                 "or query in params.clients / params.queries to count it")
+        return out
