@@ -113,3 +113,12 @@ def test_a_shared_prefix_counts_for_the_facility_portal_not_the_collection(repla
         "params.queries to count it"]
     b = adapter(replay, ctx, kind="open_data", queries={"human-organ-atlas": 'titles.title:"Human Organ Atlas"'})
     assert [r["id"] for r in b.records()] == ["esrf-data-portal", "human-organ-atlas"]
+
+
+@pytest.mark.parametrize("fault", ["html200", "truncate_clean"])
+def test_broken_count_answer_fails_the_source(replay, fault):
+    replay.add("/dc/dois", D / "dois_prefix_esrf_size0.json", query={"prefix": "10.15151"})
+    replay.fault("/dc/dois", fault, times=5)
+    ctx = {"open_data": {"esrf-data-portal": {"id": "esrf-data-portal", "doi_prefix": "10.15151"}}}
+    with pytest.raises(BadResponse):
+        list(adapter(replay, ctx, kind="open_data").records())

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from harvest_support import DATA, make_client, replay  # noqa: F401
-from knowhow.harvest.base import BadResponse, RateLimited, SourceConfig
+from knowhow.harvest.base import BadResponse, RateLimited, SourceConfig, SourceUnavailable
 from knowhow.harvest.http import Token
 from knowhow.harvest.sources import github as gh
 from knowhow.registry.model import SoftwareFacts
@@ -241,3 +241,19 @@ def test_mode_rest_forces_rest_even_with_a_token(replay):
     serve_silx_and_fabio(replay)
     records = list(adapter(replay, SOFTWARE, token=token_for(replay), mode="rest").records())
     assert len(records) == 2 and not any(r.method == "POST" for r in replay.requests)
+
+
+@pytest.mark.parametrize("fault, error", [("html200", BadResponse), ("truncate_clean", BadResponse),
+                                          ("truncate", BadResponse), ("500", SourceUnavailable)])
+def test_broken_answers_fail_the_source_instead_of_yielding(replay, fault, error):
+    serve_silx_and_fabio(replay)
+    replay.fault("/gh/repos/silx-kit/silx", fault, times=5)
+    with pytest.raises(error):
+        list(adapter(replay, SOFTWARE).records())
+
+
+def test_429_with_a_short_retry_after_is_retried(replay):
+    serve_silx_and_fabio(replay)
+    replay.fault("/gh/repos/silx-kit/silx", "429", times=1, retry_after=0)
+    assert [r["id"] for r in adapter(replay, SOFTWARE).records()] == ["fabio", "silx"]
+    assert len(replay.requests_to("/gh/repos/silx-kit/silx")) == 2

@@ -196,3 +196,11 @@ def test_no_target_record_is_a_problem_not_a_request(replay):
     a = oai.OAIPMH(config, make_client(replay), {"open_data": {"c": {"id": "c"}}})
     assert list(a.records()) == [] and replay.requests == []
     assert a.problems and "OAI-PMH endpoint" in a.problems[0]
+
+
+@pytest.mark.parametrize("fault", ["html200", "truncate_clean", "truncate"])
+def test_broken_pages_fail_the_source(replay, fault):
+    serve_three_pages(replay)
+    replay.fault("/oai", fault, times=5)
+    with pytest.raises(BadResponse):
+        list(adapter(replay).records())
