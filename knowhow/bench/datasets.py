@@ -26,6 +26,7 @@ class Noise:
     lossless_bits: float
     sigma: np.ndarray | None = None  # per value (one frame, broadcast over frames), data units
     masked: np.ndarray | None = None  # values fixed by the detector mask: they carry no information
+    estimated: bool = False  # σ measured from real data: good for setting error bounds, not for bounds
 
     @property
     def sigma_ref(self) -> float | None:
@@ -64,12 +65,14 @@ class Sample:
         return self.data.dtype.itemsize * 8
 
     def lossless_bound(self) -> float | None:
-        if self.noise is None or self.noise.lossless_bits <= 0:
+        if self.noise is None or self.noise.estimated or self.noise.lossless_bits <= 0:
             return None
         return self.container_bits / self.noise.lossless_bits
 
     def lossy_bound(self, error_bound: float) -> float | None:
-        bits = self.noise.lossy_bits(error_bound) if self.noise else None
+        if self.noise is None or self.noise.estimated:
+            return None
+        bits = self.noise.lossy_bits(error_bound)
         return self.container_bits / bits if bits else None
 
     def describe(self) -> dict:
@@ -81,7 +84,8 @@ class Sample:
             "seed": self.seed, "generator_version": GENERATOR_VERSION if self.seed is not None else None,
             "params": self.params, "mask_value": self.mask_value,
             "noise_sigma": self.noise.sigma_ref if self.noise else None,
-            "entropy_bits_per_value": self.noise.lossless_bits if self.noise else None,
+            "noise_sigma_estimated": bool(self.noise and self.noise.estimated),
+            "entropy_bits_per_value": self.noise.lossless_bits if self.noise and not self.noise.estimated else None,
             "lossless_bound": self.lossless_bound(),
         }
 
