@@ -86,8 +86,8 @@ def sources(srv) -> HarvestConfig:
     return HarvestConfig("sources.yaml", (
         src("github-software", "github", "software", "gh/"),
         src("github-collaborations", "github", "collaborations", "gh/"),
-        src("pypi", "pypi", "software", "pypi/"),
-        src("zenodo-software", "zenodo", "software", "zenodo/"),
+        src("pypi", "pypi", "software", "pypi/pypi/"),  # the API root form, as in harvest/sources.yaml
+        src("zenodo-software", "zenodo", "software", "zenodo/api/"),
         src("datacite-open-data", "datacite", "open_data", "datacite/"),
         src("panosc", "panosc", "open_data", "panosc/api/"),
         src("facility-oai", "oaipmh", "open_data", "oai", verb="ListRecords"),

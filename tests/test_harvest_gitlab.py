@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from harvest_support import DATA, make_client, replay  # noqa: F401
 from knowhow.harvest.base import SourceConfig
 from knowhow.harvest.sources import gitlab as gl
+from knowhow.harvest.sources.targets import api_root
 from knowhow.registry.model import CollaborationFacts, SoftwareFacts
 
 D = DATA / "gitlab"
@@ -25,6 +28,12 @@ def adapter(srv, context, *, kind="software", client=None, host="gitlab.esrf.fr"
 def test_project_path_is_one_encoded_segment():
     assert gl.project_url("https://gitlab.com/api/v4/", "group/sub group/proj") == \
         "https://gitlab.com/api/v4/projects/group%2Fsub%20group%2Fproj"
+
+
+@pytest.mark.parametrize("base", ["https://gitlab.com", "https://gitlab.com/", "https://gitlab.com/api/v4",
+                                  "https://gitlab.com/api/v4/"])
+def test_base_url_may_be_the_site_or_the_api_root(base):
+    assert api_root(base, "api/v4") == "https://gitlab.com/api/v4/"
 
 
 def test_anonymous_project_facts():

@@ -336,9 +336,9 @@ def test_pypi_recorded_release(replay):
     assert facts == {"pypi_version": "2.1.3", "pypi_release_date": "2025-05-04T12:43:09+00:00"}
     SoftwareFacts(**facts)
     assert pypi.release_extras(body) == {"license": "MIT"}
-    serve(replay, "/pypi/pypi/poetry-core/json", fixture("pypi/release_poetry-core_2.1.3.json"))
+    serve(replay, "/mirror/pypi/poetry-core/json", fixture("pypi/release_poetry-core_2.1.3.json"))
     ctx = {"software": {"poetry-core": {"id": "poetry-core", "license": "MIT", "packages": {"pypi": "Poetry_Core"}}}}
-    assert list(pypi.PyPI(config(replay, "pypi", "software", "pypi/"), make_client(replay), ctx).records()) == [
+    assert list(pypi.PyPI(config(replay, "pypi", "software", "mirror/"), make_client(replay), ctx).records()) == [
         {"id": "poetry-core", "facts": facts}]
 
 

@@ -1,7 +1,8 @@
 """GitLab (gitlab.com and facility GitLabs): project facts for software, group activity for collaborations.
 
-One source instance per GitLab host. Its `base_url` is where the API lives (`https://gitlab.com/`,
-`https://gitlab.esrf.fr/`, or a mirror); `params.host` is the web host whose repository URLs in
+One source instance per GitLab host. Its `base_url` is the site or its API root
+(`https://gitlab.com/` or `https://gitlab.com/api/v4/`, a facility GitLab, a mirror); `params.host`
+is the web host whose repository URLs in
 the registry belong to it (default: the host of base_url), so tests and mirrors can point
 base_url anywhere. Projects are addressed by their URL-encoded path (`group%2Fsub%2Fproject`).
 
@@ -18,7 +19,7 @@ from urllib.parse import quote, urlsplit
 
 from ..base import Adapter, BadResponse, NotFound, SourceError
 from . import values as v
-from .targets import RepoRef, gitlab_ref, records_of
+from .targets import RepoRef, api_root, gitlab_ref, records_of
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +97,7 @@ class GitLab(Adapter):
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.api = self.config.base_url.rstrip("/") + "/api/v4/"
+        self.api = api_root(self.config.base_url, "api/v4")
         self.host = str(self.config.params.get("host") or urlsplit(self.config.base_url).hostname or "").lower()
 
     def records(self) -> Iterator[dict[str, Any]]:

@@ -13,7 +13,7 @@ from urllib.parse import quote
 
 from ..base import Adapter, BadResponse, NotFound, SourceError
 from . import values as v
-from .targets import records_of
+from .targets import api_root, records_of
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +51,7 @@ def release_extras(project: dict[str, Any]) -> dict[str, Any]:
 
 
 class PyPI(Adapter):
-    """`type: pypi`, `kind: software`; base_url `https://pypi.org/`."""
+    """`type: pypi`, `kind: software`; base_url `https://pypi.org/` (or its JSON API root `.../pypi/`)."""
 
     type: ClassVar[str] = "pypi"
     kind: ClassVar[str] = "software"
@@ -61,7 +61,7 @@ class PyPI(Adapter):
     def records(self) -> Iterator[dict[str, Any]]:
         if self.config.kind != "software":
             raise SourceError(f"{self.config.name}: pypi fills software, not {self.config.kind!r}")
-        base = self.config.base_url.rstrip("/") + "/"
+        base = api_root(self.config.base_url, "pypi")
         fetched: dict[str, dict[str, Any] | None] = {}
         for sid, rec in records_of(self.context, "software"):
             raw = (rec.get("packages") or {}).get("pypi") if isinstance(rec.get("packages"), dict) else None
@@ -84,7 +84,7 @@ class PyPI(Adapter):
 
     def _project(self, base: str, name: str) -> dict[str, Any] | None:
         try:
-            body = self.http.get(f"{base}pypi/{quote(name, safe='')}/json").json()
+            body = self.http.get(f"{base}{quote(name, safe='')}/json").json()
         except NotFound:
             self.problem(f"pypi.org/project/{name}: no such project")
             return None

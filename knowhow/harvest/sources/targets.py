@@ -137,3 +137,11 @@ def same_endpoint(a: Any, b: Any) -> bool:
     pa, pb = urlsplit(a.strip()), urlsplit(b.strip())
     return ((pa.scheme.lower(), (pa.netloc or "").lower(), pa.path.rstrip("/"), pa.query)
             == (pb.scheme.lower(), (pb.netloc or "").lower(), pb.path.rstrip("/"), pb.query))
+
+
+def api_root(base_url: str, api_path: str) -> str:
+    """The API root under a configured base URL that may be the site (`https://gitlab.com/`) or
+    already the API (`https://gitlab.com/api/v4/`); always ends with '/'."""
+    base = base_url.rstrip("/") + "/"
+    tail = api_path.strip("/") + "/"
+    return base if base.endswith("/" + tail) else base + tail

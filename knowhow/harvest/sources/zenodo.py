@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 
 from ..base import Adapter, BadResponse, NotFound, SourceError
 from . import values as v
-from .targets import doi_of, records_of
+from .targets import api_root, doi_of, records_of
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +82,7 @@ def zenodo_recid(doi: str | None, prefix: str = "10.5281") -> str | None:
 class Zenodo(Adapter):
     """`type: zenodo`; `kind: software` (curated DOIs) or `kind: open_data` (`params.communities`).
 
+    base_url: `https://zenodo.org/` or its API root `https://zenodo.org/api/`.
     params: `communities` {open_data id: slug}, `size` (page size, default 25, the anonymous
     maximum), `max_pages` (default 400: Zenodo stops deep paging at 10,000 hits), `prefix`
     (DOI prefix of the instance, default 10.5281), `token_env` (transport).
@@ -94,7 +95,7 @@ class Zenodo(Adapter):
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.api = self.config.base_url.rstrip("/") + "/api/records"
+        self.api = api_root(self.config.base_url, "api") + "records"
 
     def records(self) -> Iterator[dict[str, Any]]:
         if self.config.kind == "software":
