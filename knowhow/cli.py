@@ -17,6 +17,9 @@ COMMANDS = {
     "build": "knowhow.site.command:build",
     "harvest": "knowhow.harvest.command:harvest",
     "bench": "knowhow.bench.command:bench",
+    "links": "knowhow.links.command:links",
+    "propose": "knowhow.proposals.command:propose",
+    "forms": "knowhow.proposals.command:forms",
 }
 
 

@@ -19,18 +19,15 @@ from knowhow.proposals.command import forms
 from knowhow.proposals.forms import FORM_FILES, stale
 from knowhow.registry import vocab
 from knowhow.registry.model import KINDS
-from workflow_support import OWN_COMMANDS
 
 ROOT = Path(__file__).resolve().parents[1]
 FORMS = ROOT / ".github" / "ISSUE_TEMPLATE"
 CONTRIBUTING = ROOT / "CONTRIBUTING.md"
 
-# Commands this work adds are resolved from workflow_support.OWN_COMMANDS until the lead
-# registers them in knowhow/cli.py, so a missing or renamed function still fails.
 
 
 def command(name: str) -> click.Command:
-    target = COMMANDS.get(name) or OWN_COMMANDS.get(name)
+    target = COMMANDS.get(name)
     assert target, f"`knowhow {name}` is not a command"
     module, attr = target.split(":")
     cmd = getattr(importlib.import_module(module), attr)

@@ -22,14 +22,6 @@ from typing import Mapping
 
 BIN = Path(sys.executable).parent
 
-# Commands this work adds, until the lead registers them in knowhow/cli.py (COMMANDS). Only the
-# ones still missing there are routed here, so registering one changes nothing in the tests.
-OWN_COMMANDS = {
-    "links": "knowhow.links.command:links",
-    "propose": "knowhow.proposals.command:propose",
-    "forms": "knowhow.proposals.command:forms",
-}
-
 FAKE_GH = r"""#!/usr/bin/env python3
 import json, os, sys
 args = sys.argv[1:]
@@ -94,16 +86,9 @@ def bare_repo(tmp: Path, files: Mapping[str, Path | str]) -> Path:
 
 
 def _shim(allow_private_host: str | None) -> str:
-    """A `knowhow` in front of the real one: pending commands routed, one test-only flag added."""
-    from knowhow.cli import COMMANDS
-
+    """A `knowhow` in front of the real one, adding the one test-only flag."""
     real = BIN / "knowhow"
     lines = ["#!/usr/bin/env bash", 'case "$1" in']
-    for name, target in sorted(OWN_COMMANDS.items()):
-        if name not in COMMANDS:
-            module, attr = target.split(":")
-            lines.append(f'  {name}) shift; exec "{sys.executable}" -c "from {module} import {attr}; '
-                         f'{attr}(prog_name=\'knowhow {name}\')" "$@";;')
     if allow_private_host:
         # `knowhow harvest` may reach the replay server on 127.0.0.1: the one test-only flag the
         # workflow does not pass. Everything else runs as the workflow wrote it.
