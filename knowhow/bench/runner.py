@@ -97,10 +97,14 @@ class ForkServer:
 class Subprocess:
     """A fresh interpreter per call; slower to start, but needs no multiprocessing."""
 
+    def __init__(self, threads: int = 1) -> None:
+        self.env = {**os.environ, **{k: str(threads) for k in THREAD_ENV}}
+
     def call(self, mode: str, payload: dict, timeout: float) -> Outcome:
         cmd = [sys.executable, "-m", "knowhow.bench.measure", mode]
         try:
-            proc = subprocess.run(cmd, input=json.dumps(payload), capture_output=True, text=True, timeout=timeout)
+            proc = subprocess.run(cmd, input=json.dumps(payload), capture_output=True, text=True, timeout=timeout,
+                                  env=self.env)
         except subprocess.TimeoutExpired:
             return Outcome(None, None, f"timed out after {timeout:g} s")
         lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("{")]
