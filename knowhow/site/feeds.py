@@ -10,9 +10,10 @@ from icalendar import Calendar, Event
 
 from ..registry import vocab
 from ..registry.merge import Merged
-from ..sanitize import clean_line, clean_text, safe_url
+from ..sanitize import safe_url
 from .graph import Graph
 from .records import KIND_LABELS, summary
+from .render import plain_line, plain_text
 
 UTC = timezone.utc
 PRODID = "-//LEAPS WG3//know-how portal//EN"
@@ -61,14 +62,14 @@ def vevent(g: Graph, ev: Merged) -> Event | None:
         item.add("dtstart", t.start.astimezone(UTC))  # type: ignore[union-attr]
         if isinstance(t.end, datetime):
             item.add("dtend", t.end.astimezone(UTC))
-    item.add("summary", clean_line(d.get("title")))
+    item.add("summary", plain_line(d.get("title")))
     url = safe_url(d.get("url"))
     page = f"{g.inp.site_url}{g.url(ev)}"
-    text = clean_text(d.get("description"), 2000)
+    text = plain_text(d.get("description"), 2000)
     item.add("description", "\n\n".join(x for x in (text, url or "", f"Portal: {page}") if x))
     if url:
         item.add("url", url)
-    where = ", ".join(clean_line(x) for x in (d.get("venue"), d.get("city"),
+    where = ", ".join(plain_line(x) for x in (d.get("venue"), d.get("city"),
                                               vocab.countries().get(str(d.get("country")), "")) if x)
     if d.get("presence") == "online":
         where = "Online"
@@ -106,7 +107,7 @@ def atom(g: Graph) -> bytes:
     for day, rec in dated:
         entry = ET.SubElement(feed, f"{{{ATOM_NS}}}entry")
         page = f"{g.inp.site_url}{g.url(rec)}"
-        _sub(entry, "title", f"{KIND_LABELS[rec.kind]}: {clean_line(g.title(rec))}")
+        _sub(entry, "title", f"{KIND_LABELS[rec.kind]}: {plain_line(g.title(rec))}")
         _sub(entry, "id", page)
         _sub(entry, "updated", _atom_time(day))
         ET.SubElement(entry, f"{{{ATOM_NS}}}link", href=page, rel="alternate", type="text/html")

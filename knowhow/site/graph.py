@@ -169,9 +169,10 @@ class Graph:
     def origin(self, rec: Merged) -> dict:
         """Where this record comes from, for the 'where this comes from' note."""
         harvested: dict[str, dict] = {}
+        nested = {name.split(".", 1)[0] for name in rec.provenance if "." in name}
         for name, o in rec.provenance.items():
-            if o.origin != "harvested":
-                continue
+            if o.origin != "harvested" or name == "id" or name in nested:
+                continue  # 'facts' itself is told by its facts.<name> entries
             src = o.source or "harvester"
             entry = harvested.setdefault(src, {"source": src, "changed": "", "fields": [], "error": ""})
             entry["fields"].append(name)

@@ -67,10 +67,19 @@ def escape_meta(text: object, max_len: int = 300) -> str:
 
     Not stripped of tags: a title '<b>x</b>' is shown as written, like everywhere else.
     """
+    return html.escape(plain_line(text, max_len), quote=True)
+
+
+def plain_line(text: object, max_len: int = 300) -> str:
+    """Text as written on one line (controls and line breaks become spaces), capped; not escaped."""
     line = " ".join(_CONTROL.sub(" ", str(text or "")).split())
-    if len(line) > max_len:
-        line = line[: max_len - 1] + "…"
-    return html.escape(line, quote=True)
+    return line if len(line) <= max_len else line[: max_len - 1] + "…"
+
+
+def plain_text(text: object, max_len: int = 5000) -> str:
+    """Text as written, line breaks kept, other controls removed, capped; not escaped."""
+    out = re.sub(r"[\x00-\x08\x0b-\x1f\x7f]", "", str(text or "").replace("\r\n", "\n"))
+    return out if len(out) <= max_len else out[: max_len - 1] + "…"
 
 
 def one_line(fragment: str) -> str:

@@ -1,0 +1,166 @@
+"""The built site in a real browser (Debian's Chromium via Playwright), served on 127.0.0.1."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from site_support import AXE, CANARY, CHROMIUM, SEARCH_WORD, built_site, chromium, serve
+
+pytestmark = [pytest.mark.browser]
+
+if not __import__("os").path.exists(CHROMIUM):
+    pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium (see .ci/run)", pytrace=False)
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    return built_site(tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def base_url(site):
+    with serve(site.site) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with chromium() as b:
+        yield b
+
+
+@pytest.fixture
+def page(browser, base_url):
+    """A fresh page that records console errors, failed requests, off-site requests and dialogs."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    p = context.new_page()
+    p.seen = {"errors": [], "failed": [], "offsite": [], "dialogs": []}
+    p.on("console", lambda m: m.type == "error" and p.seen["errors"].append(m.text))
+    p.on("pageerror", lambda e: p.seen["errors"].append(str(e)))
+    p.on("requestfailed", lambda r: p.seen["failed"].append(r.url))
+    p.on("request", lambda r: not r.url.startswith(base_url) and p.seen["offsite"].append(r.url))
+
+    def on_dialog(dialog):
+        p.seen["dialogs"].append(dialog.message)
+        dialog.dismiss()
+
+    p.on("dialog", on_dialog)
+    yield p
+    context.close()
+
+
+def visible_rows(page, table: str, column: int = 1) -> list[str]:
+    """Link texts of one column of the rows a reader sees."""
+    return page.eval_on_selector_all(f"#{table} tbody tr:not([hidden]) td:nth-child({column}) a",
+                                     "els => els.map(e => e.textContent.trim())")
+
+
+def test_home_loads_without_errors_or_third_party_requests(page, base_url):
+    page.goto(base_url, wait_until="networkidle")
+    assert page.title().startswith("Home")
+    assert page.locator("h1").first.inner_text() == "LEAPS WG3 know-how portal"
+    assert page.seen == {"errors": [], "failed": [], "offsite": [], "dialogs": []}
+
+
+def test_facet_narrows_the_table_updates_the_url_and_reload_restores_it(page, base_url):
+    page.goto(base_url + "software/", wait_until="networkidle")
+    assert page.locator("form.kh-facets").is_visible()
+    everything = visible_rows(page, "kh-software")
+    assert len(everything) == 4
+    page.get_by_role("checkbox", name=re.compile(r"^Data reduction")).check()
+    assert visible_rows(page, "kh-software") == ["TomoTool"]
+    assert "category=data-reduction" in page.url
+    assert page.locator(".kh-status").inner_text() == "Showing 1 of 4 entries."
+    # Facility x support level combine as a pair: BETA *develops* TomoTool? No, it uses it.
+    page.get_by_role("checkbox", name=re.compile(r"^Data reduction")).uncheck()
+    page.locator("fieldset[data-facet=facility] input[value=beta]").check()
+    page.locator("fieldset[data-facet=support] input[value=develops]").check()
+    assert sorted(visible_rows(page, "kh-software")) == ["AcqKit", "Viewer"]
+    counts = page.locator("fieldset[data-facet=support] input[value=uses] + .kh-count, "
+                          "fieldset[data-facet=support] label:has(input[value=uses]) .kh-count").first.inner_text()
+    assert counts == "1"  # beta uses TomoTool
+    url = page.url
+    assert "facility=beta" in url and "support=develops" in url
+    page.reload(wait_until="networkidle")
+    assert page.locator("fieldset[data-facet=facility] input[value=beta]").is_checked()
+    assert sorted(visible_rows(page, "kh-software")) == ["AcqKit", "Viewer"]
+    page.get_by_role("button", name="Clear filters").click()
+    page.wait_for_function("() => !location.search")
+    assert len(visible_rows(page, "kh-software")) == 4
+    assert page.seen["errors"] == []
+
+
+def test_facets_work_by_keyboard(page, base_url):
+    page.goto(base_url + "events/", wait_until="networkidle")
+    box = page.locator("fieldset[data-facet=type] input[value=school]")
+    box.focus()
+    page.keyboard.press("Space")
+    assert box.is_checked()
+    assert visible_rows(page, "kh-upcoming", 3) == ["Tomography school"]
+    assert visible_rows(page, "kh-past", 3) == []
+    assert "type=school" in page.url
+
+
+def test_index_tables_are_complete_without_javascript(browser, base_url):
+    context = browser.new_context(java_script_enabled=False)
+    p = context.new_page()
+    p.goto(base_url + "software/")
+    assert p.locator("#kh-software tbody tr").count() == 4
+    assert not p.locator("form.kh-facets").is_visible()
+    context.close()
+
+
+def test_search_finds_a_record_by_a_word_of_its_description(page, base_url):
+    page.goto(base_url, wait_until="networkidle")
+    box = page.locator("input.md-search__input")
+    box.click()
+    box.press_sequentially(SEARCH_WORD, delay=20)
+    hit = page.locator(".md-search-result__item", has_text="TomoTool")
+    hit.first.wait_for(timeout=15000)
+    assert hit.first.locator("a").get_attribute("href").endswith("software/tomotool/?h=" + SEARCH_WORD)
+
+
+@pytest.mark.parametrize("path", ["software/hostile/", "events/webinar/", "software/", "events/",
+                                  "collaborations/participation_matrix/", "collaborations/trends_chart/",
+                                  "events/calendar_view/", "facilities/gamma/", "collaborations/collab-c/", ""])
+def test_hostile_text_renders_as_text_and_never_runs(page, base_url, path):
+    page.goto(base_url + path, wait_until="networkidle")
+    # Pointer and focus events on every element: an injected handler would fire now.
+    page.evaluate("""() => document.querySelectorAll('main *').forEach(e => {
+        for (const t of ['mouseover', 'mouseenter', 'focus', 'toggle', 'load', 'error'])
+            e.dispatchEvent(new Event(t)); })""")
+    page.mouse.move(400, 300)
+    handlers = page.evaluate("""() => [...document.querySelectorAll('*')].filter(
+        e => [...e.attributes].some(a => a.name.startsWith('on'))).length""")
+    assert handlers == 0
+    assert page.seen["dialogs"] == [] and page.seen["errors"] == []
+    if path == "software/hostile/":
+        assert page.locator("h1").first.inner_text().startswith('<script>alert("title")</script>')
+        body = page.locator(".kh-description").inner_text()
+        assert '<img src=x onerror=alert("img")>' in body and "{{ 31337" in body and CANARY not in body
+        assert page.title().startswith("<script>")
+    if path == "":
+        page.locator("input.md-search__input").click()
+        page.locator("input.md-search__input").press_sequentially("quokka", delay=20)
+        page.locator(".md-search-result__item").first.wait_for(timeout=15000)
+        assert "<script>" in page.locator(".md-search-result__item").first.inner_text()
+        assert page.seen["dialogs"] == []
+
+
+AXE_PAGES = {"home": "", "index": "software/", "record": "software/tomotool/",
+             "matrix": "collaborations/participation_matrix/", "calendar": "events/calendar_view/",
+             "trends": "collaborations/trends_chart/", "event": "events/school-soon/"}
+
+
+@pytest.mark.parametrize("name", list(AXE_PAGES))
+def test_axe_finds_no_serious_or_critical_violations(page, base_url, name):
+    if not AXE.is_file():
+        pytest.fail(f"{AXE} is missing: run `npm ci`", pytrace=False)
+    page.goto(base_url + AXE_PAGES[name], wait_until="networkidle")
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    bad = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3]) for v in result["violations"]
+           if v["impact"] in ("serious", "critical")]
+    assert bad == []

@@ -1,0 +1,174 @@
+"""`knowhow build` end to end: the built site is safe, linked, machine-readable and strict."""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import date
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+from xml.etree import ElementTree as ET
+
+import pytest
+from icalendar import Calendar
+
+from site_support import (CANARY, HIDDEN_MARKER, ROOT, built_site, record_pages, run_build, scan,
+                          write_registry)
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    return built_site(tmp_path_factory)
+
+
+def html_files(site_dir: Path) -> list[Path]:
+    return sorted(site_dir.rglob("*.html"))
+
+
+def test_build_prints_summary_and_writes_the_whole_site(site):
+    assert "0 errors" in site.log and "built" in site.log
+    for path in ("index.html", "software/index.html", "software/tomotool/index.html", "events.ics", "feed.xml",
+                 "data/datapackage.json", "data/software.csv", "schemas/events.schema.json",
+                 "search/search_index.json", "sitemap.xml"):
+        assert (site.site / path).is_file(), path
+
+
+def test_no_executable_markup_from_data_anywhere(site):
+    """No event handler, unsafe URL or foreign script on any page, <head> included."""
+    for page in html_files(site.site):
+        text = page.read_text(encoding="utf-8")
+        found = scan(text)
+        assert found.problems == [], (page, found.problems)
+        for attrs, body in found.scripts:
+            if attrs.get("type") == "application/ld+json":
+                assert "<" not in body
+                json.loads(body)
+            else:  # the theme's own scripts: files, or its config blob; never data
+                assert "alert(" not in body, page
+        assert CANARY not in text and HIDDEN_MARKER not in text, page
+
+
+def test_search_index_is_safe_and_small(site):
+    index = json.loads((site.site / "search" / "search_index.json").read_text(encoding="utf-8"))
+    locations = {d["location"] for d in index["docs"]}
+    assert "software/tomotool/" in locations
+    assert "software/" not in locations and "" not in locations  # index pages are not indexed
+    assert not any(loc.startswith("software/tomotool/#") for loc in locations)  # one entry per record
+    for doc in index["docs"]:
+        for key in ("title", "text"):
+            found = scan(doc[key])
+            assert found.problems == [] and found.scripts == [], (doc["location"], doc[key])
+    hostile = next(d for d in index["docs"] if d["location"] == "software/hostile/")
+    assert hostile["title"].startswith("&lt;script&gt;")
+    assert HIDDEN_MARKER not in json.dumps(index) and CANARY not in json.dumps(index)
+
+
+def test_every_record_page_has_parseable_json_ld_and_an_edit_link(site):
+    pages = record_pages(site.site)
+    assert len(pages) >= 17
+    for page in pages:
+        text = page.read_text(encoding="utf-8")
+        lds = [json.loads(body) for attrs, body in scan(text).scripts if attrs.get("type") == "application/ld+json"]
+        assert len(lds) == 1 and lds[0]["@context"] == "https://schema.org", page
+        kind, rid = page.parent.parent.name, page.parent.name
+        assert lds[0]["@id"].endswith(f"/{kind}/{rid}/")
+        assert f'/edit/main/registry/' in text and f"/{kind}/{rid}.yaml" in text, page
+
+
+def test_internal_links_resolve(site):
+    """Every relative href/src of every page points at a file of the site (raw HTML links too)."""
+    from site_support import MarkupScan
+
+    class Links(MarkupScan):
+        def __init__(self):
+            super().__init__()
+            self.links: list[str] = []
+
+        def handle_starttag(self, tag, attrs):
+            for name, value in attrs:
+                if name in ("href", "src") and value and tag in ("a", "link", "script", "img"):
+                    self.links.append(value)
+
+    missing = []
+    for page in html_files(site.site):
+        if page.name == "404.html":
+            continue  # written with absolute site_url links by the theme
+        p = Links()
+        p.feed(page.read_text(encoding="utf-8"))
+        for href in p.links:
+            u = urlsplit(href)
+            if u.scheme or u.netloc or not u.path:
+                continue
+            target = (page.parent / unquote(u.path)).resolve()
+            if target.is_dir():
+                target = target / "index.html"
+            if not target.is_file():
+                missing.append(f"{page.relative_to(site.site)} -> {href}")
+    assert missing == []
+
+
+def test_feeds_parse(site):
+    cal = Calendar.from_ical((site.site / "events.ics").read_bytes())
+    uids = sorted(str(e["UID"]).split("@")[0] for e in cal.walk("VEVENT"))
+    assert uids == ["harvested-only", "school-soon", "webinar", "workshop-dates"]
+    assert all(not e.errors for e in cal.walk("VEVENT"))
+    for ics in (site.site / "feeds").rglob("*.ics"):
+        assert Calendar.from_ical(ics.read_bytes()).walk("VEVENT"), ics
+    ET.fromstring((site.site / "feed.xml").read_bytes())
+
+
+def test_events_show_local_time_and_utc(site):
+    text = (site.site / "events" / "school-soon" / "index.html").read_text(encoding="utf-8")
+    assert "(Europe/Berlin)" in text and " UTC</dd>" in text
+
+
+def test_data_package_and_schemas_are_downloads(site):
+    package = json.loads((site.site / "data" / "datapackage.json").read_text(encoding="utf-8"))
+    assert {r["path"] for r in package["resources"]} >= {"software.csv", "events.json"}
+    software = json.loads((site.site / "data" / "software.json").read_text(encoding="utf-8"))
+    assert "secret" not in {r["id"] for r in software}
+    downloads = (site.site / "downloads" / "index.html").read_text(encoding="utf-8")
+    assert "../data/datapackage.json" in downloads and "../schemas/software.schema.json" in downloads
+
+
+def test_sidebar_lists_index_pages_only(site):
+    text = (site.site / "software" / "tomotool" / "index.html").read_text(encoding="utf-8")
+    assert text.count('class="md-nav__link"') < 30
+    assert "md-nav__link" in text and 'href="../acq/"' not in text
+
+
+def test_nothing_generated_is_written_into_the_source_tree(site):
+    src = ROOT / "site_src"
+    assert not any((src / k).exists() for k in ("software", "events", "index.md", "data", "schemas"))
+
+
+def test_invalid_registry_is_refused_with_the_report(tmp_path):
+    write_registry(tmp_path / "registry", date.today())
+    bad = tmp_path / "registry" / "curated" / "software" / "acq.yaml"
+    bad.write_text(bad.read_text(encoding="utf-8").replace("license: BSD-3-Clause", "license: BSD Licence"),
+                   encoding="utf-8")
+    done = run_build(tmp_path / "registry", tmp_path / "site", date.today())
+    assert done.returncode != 0
+    assert "acq.yaml" in done.stderr and "/license" in done.stderr and "site not built" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert not (tmp_path / "site").exists()
+
+
+def test_plain_mkdocs_build_uses_the_hook(tmp_path):
+    """`mkdocs build` without knowhow (as `mkdocs serve` runs it) generates the same pages."""
+    import subprocess
+    import sys
+
+    write_registry(tmp_path / "registry", date.today())
+    env = dict(os.environ, KNOWHOW_REGISTRY=str(tmp_path / "registry"), NO_MKDOCS_2_WARNING="1")
+    env.pop("KNOWHOW_VALIDATED", None)
+    done = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-d", str(tmp_path / "site")],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "site" / "software" / "tomotool" / "index.html").is_file()
+
+
+def test_committed_registry_builds_strictly(tmp_path):
+    done = run_build(ROOT / "registry", tmp_path / "site", date.today())
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert (tmp_path / "site" / "index.html").is_file()
