@@ -52,6 +52,7 @@ class _Reply:
     etag: str | None
     last_modified: str | None
     delay: float = 0.0
+    make: Any = None  # callable(Recorded) -> body, for answers that depend on the request
 
 
 @dataclass
@@ -131,10 +132,15 @@ class Replay:
             last_modified: str | None = None, delay: float = 0.0) -> "Replay":
         """Queue a reply for `method path` (and `query` when given); bodies may be a fixture Path.
 
-        A dict or list body is served as JSON. `delay` seconds pass before the answer (a slow
-        but healthy server); `etag=False` serves no ETag (Indico, most iCal hosts).
+        A dict or list body is served as JSON; a callable body is called with the `Recorded`
+        request and returns the body (e.g. a GraphQL answer built from the query's variables).
+        `delay` seconds pass before the answer (a slow but healthy server); `etag=False` serves
+        no ETag (Indico, most iCal hosts, GitHub GraphQL).
         """
-        if isinstance(body, Path):
+        make = body if callable(body) else None
+        if make is not None:
+            data = b""
+        elif isinstance(body, Path):
             data = body.read_bytes()
         elif isinstance(body, str):
             data = body.encode("utf-8")
@@ -150,7 +156,7 @@ class Replay:
             tag = 'W/"' + hashlib.sha1(data).hexdigest()[:20] + '"'
         elif isinstance(etag, str):
             tag = etag
-        reply = _Reply(status, data, hdrs, tag, last_modified, delay)
+        reply = _Reply(status, data, hdrs, tag, last_modified, delay, make)
         key = (method.upper(), "/" + path.lstrip("/"))
         q = _norm_query(query)
         with self._lock:
@@ -226,6 +232,7 @@ class Replay:
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
             server_version = "replay/1"
+            disable_nagle_algorithm = True  # headers and body go out as separate writes
 
             def log_message(self, format: str, *args: Any) -> None:  # keep test output quiet
                 pass
@@ -243,10 +250,17 @@ class Replay:
         query = _parse_query(parts.query)
         length = int(h.headers.get("Content-Length") or 0)
         body = h.rfile.read(length) if length else b""
+        recorded = Recorded(h.command, path, query, dict(h.headers.items()), body)
         with self._lock:
-            self.requests.append(Recorded(h.command, path, query, dict(h.headers.items()), body))
+            self.requests.append(recorded)
         fault = self._take_fault(path)
         reply = self._find(h.command, path, query)
+        if reply is not None and reply.make is not None:
+            made = reply.make(recorded)
+            data = made if isinstance(made, bytes) else json.dumps(made).encode("utf-8")
+            tag = reply.etag if reply.etag and not reply.etag.startswith('W/"') else (
+                'W/"' + hashlib.sha1(data).hexdigest()[:20] + '"' if reply.etag else None)
+            reply = _Reply(reply.status, data, reply.headers, tag, reply.last_modified, reply.delay)
         try:
             if fault is not None:
                 self._serve_fault(h, fault, reply)

@@ -399,8 +399,8 @@ class HttpClient:
         if expect == "json":
             out.json()  # parse now: a malformed body is a failure of the source, here
         kept = {k: v for k, v in ((h, resp.headers.get(h)) for h in KEPT_HEADERS) if v}
-        if "etag" in kept or "last-modified" in kept or self.settings.cache_ttl > 0:
-            self.cache.put(key, Stored(out.url, out.status, kept, time.time(), content))
+        # Stored even without validators, so a later run with cache_ttl can use it.
+        self.cache.put(key, Stored(out.url, out.status, kept, time.time(), content))
         return out
 
     # ------------------------------------------------------------------ steps

@@ -136,7 +136,7 @@ def as_dict(report: RunReport) -> dict[str, Any]:
         sources.append({
             "name": r.source.name, "type": r.source.type, "kind": r.source.kind, "label": r.label,
             "requests": r.requests, "not_modified": r.not_modified, "cache_hits": r.cache_hits,
-            "retries": r.retries, "fetched": o.fetched, "new": o.new, "changed": o.changed,
+            "retries": r.retries, "bytes": r.bytes, "fetched": o.fetched, "new": o.new, "changed": o.changed,
             "unchanged": o.unchanged, "listed": o.listed, "stale": o.stale, "withdrawn": o.withdrawn,
             "invalid": o.invalid, "failed": o.failed, "error": o.error, "reset": o.reset, "held": o.held,
             "problems": [clean_line(p, 300) for p in o.problems], "seconds": r.seconds,

@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any, Callable, Iterable, Iterator, Mapping
 
 from ..registry import store as registry_store
 from .base import SourceConfig, SourceError
@@ -36,6 +36,7 @@ class Row:
     not_modified: int = 0
     cache_hits: int = 0
     retries: int = 0
+    bytes: int = 0  # decoded body bytes downloaded (0 when every answer was a 304 or cached)
     seconds: float = 0.0
 
     @property
@@ -57,14 +58,29 @@ class RunReport:
         return [c for r in self.rows for c in r.outcome.changes]
 
 
-def context_for(root: Path) -> dict[str, Any]:
-    """The read-only registry view adapters get (curated fields by kind and id)."""
-    registry = registry_store.read(root)
-    try:
-        from .sources.targets import context_from_registry
-    except ImportError:  # pragma: no cover - the fact adapters' helper module ships with them
-        return {kind: {rid: dict(m.data) for rid, m in recs.items()} for kind, recs in registry.records.items()}
-    return context_from_registry(registry)
+class RegistryContext(Mapping[str, Any]):
+    """The read-only registry view adapters get (curated fields by kind and id, see
+    `sources.targets`), read from disk only when an adapter first looks (event sources never do)."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self._data: dict[str, Any] | None = None
+
+    def _load(self) -> dict[str, Any]:
+        if self._data is None:
+            from .sources.targets import context_from_registry
+
+            self._data = context_from_registry(registry_store.read(self.root))
+        return self._data
+
+    def __getitem__(self, kind: str) -> Any:
+        return self._load()[kind]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._load())
+
+    def __len__(self) -> int:
+        return len(self._load())
 
 
 def run(config: HarvestConfig, *, registry: str | Path, state_path: str | Path | None = None,
@@ -78,7 +94,7 @@ def run(config: HarvestConfig, *, registry: str | Path, state_path: str | Path |
     state = State.load(state_path)
     store = HarvestStore(root, state, today)
     cache = ResponseCache(cache_dir)
-    context = context_for(root)
+    context = RegistryContext(root)
     shrink_ok = set(allow_shrink)
     report = RunReport(today=store.day)
     for src in sources:
@@ -110,5 +126,5 @@ def _run_one(src: SourceConfig, store: HarvestStore, cache: ResponseCache, setti
     outcome = store.apply(src, records, error=error, complete=adapter.complete, allow_shrink=allow_shrink,
                           problems=adapter.problems)
     stats = client.stats
-    return Row(src, outcome, stats.requests, stats.not_modified, stats.cache_hits, stats.retries,
+    return Row(src, outcome, stats.requests, stats.not_modified, stats.cache_hits, stats.retries, stats.bytes,
                round(time.monotonic() - started, 2))

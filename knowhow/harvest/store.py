@@ -166,7 +166,13 @@ class HarvestStore:
         self.state = state
         self.today = today or date.today()
         self.day = self.today.isoformat()
-        self.events = self._event_index()
+        self._events: EventIndex | None = None  # built when first needed (a new event to match)
+
+    @property
+    def events(self) -> EventIndex:
+        if self._events is None:
+            self._events = self._event_index()
+        return self._events
 
     # ------------------------------------------------------------------ paths and reading
 
@@ -340,15 +346,18 @@ class HarvestStore:
         prov.setdefault("id", {"source": src.name, "changed": self.day})
         data = unflatten(flat_new)
         data[PROVENANCE_KEY] = {k: prov[k] for k in sorted(prov) if k == "id" or k in flat_new}
+        if existed and data == old:
+            out.unchanged += 1  # the common nightly case: nothing to check, nothing to write
+            return key
         problem = self._invalid(kind, rid, data)
         if problem:
             out.invalid += 1
             out.problems.append(problem)
             return key if existed else None  # an existing record stays as it was, and is not withdrawn
         changed = write_yaml(self.path(kind, rid), data)
-        if kind == "events":
+        if kind == "events" and self._events is not None:
             owner = (data[PROVENANCE_KEY].get("id") or {}).get("source") or src.name
-            self.events.add(rid, owner, merge(kind, rid, self._read(kind, rid, "curated") or None, data).data)
+            self._events.add(rid, owner, merge(kind, rid, self._read(kind, rid, "curated") or None, data).data)
         title = self._title(kind, rid, data)
         if not existed:
             out.new += 1
