@@ -227,6 +227,18 @@ def test_only_plain_http_urls_are_fetched(url, reason):
         check_url(url)
 
 
+def test_unresolvable_host_is_unavailable_not_refused(monkeypatch):
+    import socket
+
+    def no_dns(*args, **kwargs):  # no test asks a real DNS server
+        raise socket.gaierror(-2, "Name or service not known")
+
+    monkeypatch.setattr(socket, "getaddrinfo", no_dns)
+    client = HttpClient(HttpSettings(retries=0))
+    with pytest.raises(SourceUnavailable, match="cannot resolve host"):
+        client.get("https://no-such-host.invalid/api")
+
+
 def test_https_to_http_redirect_is_refused():
     with pytest.raises(BlockedURL, match="https to http"):
         check_url("http://8.8.8.8/x", came_from="https://8.8.8.8/y")

@@ -40,7 +40,7 @@ from urllib3.util.retry import Retry
 from .. import __version__
 from ..sanitize import clean_line
 from .base import AuthError, BadResponse, NotFound, RateLimited, SourceUnavailable
-from .urls import BlockedURL, check_url
+from .urls import BlockedURL, Unresolvable, check_url
 
 log = logging.getLogger(__name__)
 
@@ -430,6 +430,8 @@ class HttpClient:
         for _ in range(s.max_redirects + 1):
             try:
                 check_url(url, allow_private=s.allow_private, came_from=previous)
+            except Unresolvable as exc:
+                raise SourceUnavailable(str(exc)) from None
             except BlockedURL as exc:
                 raise BadResponse(f"refused {url}: {exc}") from None
             hdrs = dict(headers)

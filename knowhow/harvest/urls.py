@@ -17,6 +17,10 @@ class BlockedURL(ValueError):
     """A URL the harvester refuses to fetch; the message says why."""
 
 
+class Unresolvable(BlockedURL):
+    """The host name does not resolve (now): a failure of the source, not a policy refusal."""
+
+
 def is_public_address(address: str) -> bool:
     ip = ipaddress.ip_address(address.split("%", 1)[0])
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
@@ -29,7 +33,7 @@ def resolve(host: str, port: int) -> list[str]:
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError, OSError) as exc:
-        raise BlockedURL(f"cannot resolve host {host!r}: {exc}") from None
+        raise Unresolvable(f"cannot resolve host {host!r}: {exc}") from None
     return sorted({info[4][0] for info in infos})
 
 
