@@ -7,6 +7,8 @@ on the *decoded* size while streaming (a double-gzip bomb stops at the cap), con
 HTML-error-page checks, strict JSON, redirects followed by hand so each hop is checked
 (http(s) only, public addresses, never https to http, the token only to its own hosts), and a
 small on-disk store of validators (ETag / Last-Modified) so an unchanged upstream costs a 304.
+Helpers live beside it: `retry.py` (the Retry policy, rate-limit headers), `cache.py` (the
+store), `urls.py` (which addresses may be fetched).
 
 Why not requests-cache: it reads the whole body into memory when it saves a response
 (`CachedResponse.from_response` calls `response.content`), which defeats the streaming size cap
@@ -15,17 +17,13 @@ and the deadline; conditional requests need only a small store (`ResponseCache`)
 
 from __future__ import annotations
 
-import email.utils
-import hashlib
 import json as jsonlib
 import logging
 import os
 import re
-import tempfile
 import time
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
-from pathlib import Path
+from datetime import datetime
 from typing import Any, Mapping
 from urllib.parse import urljoin, urlsplit
 
@@ -33,13 +31,13 @@ import requests
 from requests.adapters import HTTPAdapter
 from requests.structures import CaseInsensitiveDict
 from requests.utils import parse_header_links
-from urllib3.exceptions import DecodeError, InvalidHeader, MaxRetryError, ProtocolError, ReadTimeoutError
-from urllib3.exceptions import ResponseError as Urllib3ResponseError
-from urllib3.util.retry import Retry
+from urllib3.exceptions import DecodeError, MaxRetryError, ProtocolError, ReadTimeoutError
 
 from .. import __version__
 from ..sanitize import clean_line
 from .base import AuthError, BadResponse, NotFound, RateLimited, SourceUnavailable
+from .cache import KEPT_HEADERS, ResponseCache, Stored
+from .retry import CountingRetry, reset_time, retry_after_seconds
 from .urls import BlockedURL, Unresolvable, check_url
 
 log = logging.getLogger(__name__)
@@ -170,145 +168,6 @@ def parse_json(content: bytes, url: str = "") -> Any:
         raise BadResponse(f"invalid JSON from {url}: {exc}"[:300]) from None
 
 
-# --------------------------------------------------------------------------- conditional store
-
-@dataclass
-class Stored:
-    url: str
-    status: int
-    headers: dict[str, str]
-    stored_at: float
-    content: bytes
-
-    @property
-    def validators(self) -> dict[str, str]:
-        out = {}
-        if self.headers.get("etag"):
-            out["If-None-Match"] = self.headers["etag"]
-        if self.headers.get("last-modified"):
-            out["If-Modified-Since"] = self.headers["last-modified"]
-        return out
-
-
-KEPT_HEADERS = ("content-type", "etag", "last-modified", "link", "date")
-
-
-class ResponseCache:
-    """Last good body and validators per request, one file each (directory or memory)."""
-
-    def __init__(self, directory: str | Path | None = None):
-        self.directory = Path(directory) if directory else None
-        self._memory: dict[str, Stored] = {}
-
-    @staticmethod
-    def key(method: str, url: str, body: bytes = b"", authenticated: bool = False) -> str:
-        # The token's presence is part of the key (GitHub ETags vary with Authorization),
-        # never its value.
-        h = hashlib.sha256(f"{method} {url} {'auth' if authenticated else 'anon'}\n".encode())
-        h.update(body)
-        return h.hexdigest()
-
-    def _path(self, key: str) -> Path:
-        assert self.directory is not None
-        return self.directory / key[:2] / f"{key}.bin"
-
-    def get(self, key: str) -> Stored | None:
-        if self.directory is None:
-            return self._memory.get(key)
-        try:
-            raw = self._path(key).read_bytes()
-            head, _, content = raw.partition(b"\n")
-            meta = jsonlib.loads(head)
-            return Stored(meta["url"], int(meta["status"]), dict(meta["headers"]), float(meta["stored_at"]), content)
-        except (OSError, ValueError, KeyError, TypeError):
-            return None  # missing or damaged: ask the server again
-
-    def put(self, key: str, stored: Stored) -> None:
-        if self.directory is None:
-            self._memory[key] = stored
-            return
-        path = self._path(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        meta = {"url": stored.url, "status": stored.status, "headers": stored.headers, "stored_at": stored.stored_at}
-        fd, tmp = tempfile.mkstemp(prefix=".", suffix=".tmp", dir=path.parent)
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(jsonlib.dumps(meta, sort_keys=True).encode() + b"\n" + stored.content)
-            os.replace(tmp, path)
-        except BaseException:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-            raise
-
-
-# --------------------------------------------------------------------------- retries
-
-class _Retry(Retry):
-    """urllib3 Retry that counts attempts and gives up (instead of sleeping) on long waits."""
-
-    stats: Stats | None = None
-
-    def new(self, **kw: Any) -> "_Retry":
-        new = super().new(**kw)
-        new.stats = self.stats
-        return new
-
-    def get_retry_after(self, response: Any) -> float | None:
-        try:
-            return super().get_retry_after(response)
-        except InvalidHeader:  # an unreadable Retry-After falls back to back-off
-            return None
-
-    def increment(self, method: str | None = None, url: str | None = None, response: Any = None,
-                  error: Exception | None = None, _pool: Any = None, _stacktrace: Any = None) -> "_Retry":
-        if response is not None:
-            wait = retry_after_seconds(response.headers)
-            exhausted = response.headers.get("x-ratelimit-remaining") == "0"
-            if exhausted or (wait is not None and wait > self.retry_after_max):
-                # Hand the response back unretried; the client turns it into RateLimited.
-                raise MaxRetryError(_pool, url, Urllib3ResponseError("rate limited"))  # type: ignore[arg-type]
-        new = super().increment(method, url, response, error, _pool, _stacktrace)
-        if self.stats is not None:
-            self.stats.retries += 1
-            self.stats.requests += 1
-        return new
-
-
-def retry_after_seconds(headers: Mapping[str, str]) -> float | None:
-    value = headers.get("Retry-After")
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
-
-
-def _iso(ts: float) -> str:
-    return datetime.fromtimestamp(ts, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def reset_time(headers: Mapping[str, str]) -> str | None:
-    """When a rate-limited source may be asked again (ISO 8601 UTC), from the usual headers."""
-    wait = retry_after_seconds(headers)
-    if wait is not None:
-        return _iso(time.time() + wait)
-    for name in ("x-ratelimit-reset", "ratelimit-reset"):
-        value = (headers.get(name) or "").strip()
-        if value.isdigit():
-            n = int(value)
-            return _iso(n if n > 1_000_000_000 else time.time() + n)  # epoch (GitHub) or delta (IETF draft)
-    return None
-
-
 # --------------------------------------------------------------------------- client
 
 class HttpClient:
@@ -323,7 +182,7 @@ class HttpClient:
         self.stats = Stats()
         self._blocked_until: dict[str, tuple[float, str | None]] = {}
         s = self.settings
-        retry = _Retry(total=s.retries, connect=s.retries, read=s.retries, status=s.retries, other=0,
+        retry = CountingRetry(total=s.retries, connect=s.retries, read=s.retries, status=s.retries, other=0,
                        redirect=False, backoff_factor=s.backoff_factor, backoff_max=s.backoff_max,
                        backoff_jitter=s.backoff_jitter, status_forcelist=(429, 500, 502, 503, 504),
                        # GraphQL reads are POSTs; nothing here writes.
