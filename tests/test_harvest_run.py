@@ -246,21 +246,27 @@ def test_config_error_names_file_line_and_field(tmp_path):
 # --------------------------------------------------------------------------- killed mid-run
 
 def test_a_run_killed_at_any_moment_leaves_every_file_old_or_new(replay, workdir):
-    """Kill `knowhow harvest` (SIGKILL) at random moments while it rewrites 60 records; every file
-    must then parse and be byte-identical to either its old or its new version."""
-    old_page, new_page = tess_page(60), tess_page(60)
+    """Kill `knowhow harvest` (SIGKILL) while it rewrites 150 records; every file must then parse and
+    be byte-identical to either its old or its new version."""
+    n, per_page = 150, 50
+    old_page, new_page = tess_page(n), tess_page(n)
     for it in new_page["data"]:
         it["attributes"]["title"] += " (updated)"
         it["attributes"]["description"] = "New text. " * 50
-    pages = lambda body: [{"data": body["data"][i:i + 10], "links": {"self": "/events"} | (  # noqa: E731
-        {"next": f"/events?page_number={i // 10 + 2}"} if i + 10 < 60 else {}), "meta": {"results-count": 60}}
-        for i in range(0, 60, 10)]
-    (workdir / "sources.yaml").write_text(sources_yaml(replay))
 
-    def serve(body, delay):
+    def pages(body):
+        out = []
+        for i in range(0, n, per_page):
+            links = {"self": "/events"}
+            if i + per_page < n:
+                links["next"] = f"/events?page_number={i // per_page + 2}"
+            out.append({"data": body["data"][i:i + per_page], "links": links, "meta": {"results-count": n}})
+        return out
+
+    def serve(body):
         replay.clear("tess/events.json_api")
-        for n, pg in enumerate(pages(body), start=1):
-            replay.add("tess/events.json_api", pg, query={"page_number": str(n)}, content_type=JSONAPI, delay=delay)
+        for k, pg in enumerate(pages(body), start=1):
+            replay.add("tess/events.json_api", pg, query={"page_number": str(k)}, content_type=JSONAPI)
 
     def harvest_cmd(reg: Path):
         return [sys.executable, "-m", "knowhow", "harvest", "--sources", str(workdir / "sources.yaml"),
@@ -268,28 +274,42 @@ def test_a_run_killed_at_any_moment_leaves_every_file_old_or_new(replay, workdir
                 "--cache-dir", str(reg.parent / "cache"), "--only", "pan-training",
                 "--allow-private-host", f"127.0.0.1:{replay.port}"]
 
+    (workdir / "sources.yaml").write_text(sources_yaml(replay))
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    serve(old_page, 0)
+    serve(old_page)
     old_reg = workdir / "old" / "registry"
     shutil.copytree(workdir / "registry", old_reg)
     subprocess.run(harvest_cmd(old_reg), check=True, env=env, capture_output=True, timeout=60)
     new_reg = workdir / "new" / "registry"
     shutil.copytree(old_reg.parent, new_reg.parent, dirs_exist_ok=True)
-    serve(new_page, 0)
+    serve(new_page)
     subprocess.run(harvest_cmd(new_reg), check=True, env=env, capture_output=True, timeout=60)
     old_files, new_files = snapshot(old_reg), snapshot(new_reg)
     assert old_files.keys() == new_files.keys() and old_files != new_files
 
-    serve(new_page, 0.15)  # slow pages: the run takes about a second, kills land mid-run
     rng = random.Random(4)
+    partial = 0
     for attempt in range(3):
         victim = workdir / f"kill{attempt}" / "registry"
         shutil.copytree(old_reg.parent, victim.parent)
+        events = victim / "harvested" / "events"
+        stamp = {p: p.stat().st_mtime_ns for p in events.iterdir()}
         proc = subprocess.Popen(harvest_cmd(victim), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(rng.uniform(0.6, 1.6))
+        deadline = time.monotonic() + 30
+        # Wait for the first rewritten record, then kill a random moment into the writing.
+        while time.monotonic() < deadline and proc.poll() is None:
+            if any(p.stat().st_mtime_ns != t for p, t in stamp.items() if p.exists()):
+                break
+            time.sleep(0.001)
+        time.sleep(rng.uniform(0, 0.05))
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=10)
-        for name, content in snapshot(victim).items():
+        got = snapshot(victim)
+        for name, content in got.items():
             assert content in (old_files[name], new_files[name]), f"{name} is neither old nor new"
             if name.endswith(".yaml"):
                 assert load_file(victim / name).ok
+        json.loads(got["state.json"])
+        changed = sum(got[k] == new_files[k] != old_files[k] for k in got)
+        partial += 0 < changed < sum(new_files[k] != old_files[k] for k in got)
+    assert partial  # at least one kill landed mid-way through the writing
