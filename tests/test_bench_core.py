@@ -13,7 +13,6 @@ from knowhow.bench import configs, datasets, entropy, runner
 from knowhow.bench.datasets import Noise, Sample
 from knowhow.bench.validate import array_hash, filter_mask_check, lossless_check, lossy_check
 
-
 # --- bounds against hand-computed values -------------------------------------------------------
 
 def test_poisson_entropy_matches_hand_sum():
@@ -42,7 +41,7 @@ def test_sample_bounds_count_masked_pixels_as_free():
     lam = np.ones((4, 4))
     masked = np.zeros((4, 4), bool)
     masked[:2] = True  # half the pixels are detector gaps
-    noise = datasets._poisson_noise(lam, masked)
+    noise = datasets.poisson_noise(lam, masked)
     sample = Sample("t", "test", "t", np.zeros((1, 4, 4), np.uint16), (1, 4, 4), noise)
     assert noise.lossless_bits == pytest.approx(1.8825 / 2, abs=2e-4)
     assert sample.lossless_bound() == pytest.approx(16 / (1.8825 / 2), rel=1e-3)

@@ -8,8 +8,9 @@ Lossy entries set their absolute error bound relative to the data's noise σ.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping
+from typing import Any
 
 import numpy as np
 

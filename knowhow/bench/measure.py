@@ -88,14 +88,14 @@ def run_hdf5(task: Task, data: np.ndarray) -> dict:
         with h5py.File(path, "w") as f:
             ds = f.create_dataset("data", shape=data.shape, dtype=data.dtype, chunks=chunks, **kwargs)
 
-            def write() -> None:
+            def write(ds=ds, f=f) -> None:
                 ds[...] = data
                 f.flush()
             w, wc = _timed(write)
             result["stored_sizes"].append(int(ds.id.get_storage_size()))
         with h5py.File(path, "r") as f:
             ds = f["data"]
-            r, rc = _timed(lambda: ds.read_direct(back))
+            r, rc = _timed(lambda ds=ds: ds.read_direct(back))
         result["write_s"].append(w)
         result["write_cpu_s"].append(wc)
         result["read_s"].append(r)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import platform
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
@@ -65,7 +65,7 @@ def software() -> dict:
 def collect(threads: dict[str, str], scratch: str | None, isolation: str) -> dict:
     """Provenance taken at the start of a run; `finish` adds the end."""
     return {
-        "started_utc": datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
+        "started_utc": datetime.now(UTC).replace(microsecond=0).isoformat(),
         "software": software(),
         "cpu": cpu_info(),
         "platform": platform.platform(terse=True),

@@ -17,9 +17,10 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Protocol
+from typing import Protocol
 
 import numpy as np
 
@@ -55,7 +56,8 @@ class Isolation(Protocol):
 
 
 def _child(mode: str, payload: dict, conn) -> None:
-    from .measure import Task as _Task, measure, verify
+    from .measure import Task as _Task
+    from .measure import measure, verify
 
     task = _Task.from_dict(payload["task"])
     out = measure(task) if mode == "measure" else verify(task, payload["expected_hash"])

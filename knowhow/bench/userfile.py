@@ -15,8 +15,8 @@ import contextlib
 import logging
 import math
 import os
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Callable, Iterator
 
 import numpy as np
 
