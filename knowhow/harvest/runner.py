@@ -19,7 +19,8 @@ from .base import SourceConfig, SourceError
 from .config import HarvestConfig
 from .http import HttpSettings, ResponseCache, client_for
 from .sources import ADAPTERS
-from .store import Change, HarvestStore, Outcome, State
+from .state import State
+from .store import Change, HarvestStore, Outcome
 
 log = logging.getLogger(__name__)
 
