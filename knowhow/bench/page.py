@@ -52,7 +52,7 @@ def render_page(results_dir: str | Path, *, chart_prefix: str | None = None, cor
 
     out += ["## Recommendations", "", _recommendations(kinds, rows, codecs), ""]
     for kind, names in kinds.items():
-        out += [f"## {_md(kind.capitalize())}", ""]
+        out += [f"## {_md(kind[:1].upper() + kind[1:])}", ""]
         for name in names:
             out += _dataset_section(page, datasets[name], [r for r in rows if r["dataset"] == name], codecs,
                                     chart_prefix)
@@ -208,8 +208,9 @@ def _throughput(kinds: dict, rows: list[dict], codecs: dict, cores: int, bandwid
     head = "".join(f"<th>{b:g} GB/s storage</th>" for b in bandwidths)
     lines = [f"<p>What a writer node with {cores} cores sustains, in GB/s of raw data: min({cores} × the codec's "
              "speed per core, storage bandwidth × ratio). Compression is free when the cores compress faster than "
-             "the storage absorbs the compressed stream (<em>storage-bound</em>); the number in brackets is the "
-             "cores needed to keep up. Assumes independent chunks spread over the cores; single-thread speeds "
+             "the storage absorbs the compressed stream (<em>storage-bound</em>); <em>codec-bound</em> still beats "
+             "the uncompressed row whenever the number is larger. In brackets: the cores needed to fill the storage "
+             "bandwidth. Assumes independent chunks spread over the cores; single-thread speeds "
              "from this run.</p>",
              TABLE, f"<thead><tr><th>dataset</th><th>codec</th><th>ratio</th>{head}</tr></thead><tbody>"]
     for names in kinds.values():
@@ -233,7 +234,7 @@ def _energy(doc: dict, kinds: dict, rows: list[dict], codecs: dict, w_per_tb: fl
     m = doc.get("energy_model", {})
     ci = m.get("grid_g_per_kwh") or 0
     intro = (f"<p>Estimated from CPU time with the Green Algorithms model: E = (CPU-seconds × "
-             f"{_n(m.get('watts_per_core'))} W per core + wall time × memory GB × {_n(m.get('memory_w_per_gb'))} W/GB)"
+             f"{_n(m.get('watts_per_core'))} W per core + wall time × memory GB × {esc(m.get('memory_w_per_gb'))} W/GB)"
              f" × PUE {_n(m.get('pue'))}; CO2e = E × {_n(ci)} gCO2e/kWh (France, the figure of the LEAPS data "
              f"strategy talk). No hardware power meter is read: these are model estimates, configurable with "
              f"<code>knowhow bench --watts-per-core --pue --grid-intensity</code>. The storage column is an "
