@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
 
 import pytest
 
@@ -165,30 +164,9 @@ def test_mode_size_asks_once(replay):
     assert len(replay.requests) == 1
 
 
-class _Body422(BadResponse):
-    """What the transport raises for a 4xx once it hands the error body to adapters."""
-
-    def __init__(self, body: bytes):
-        super().__init__("HTTP 422 from data.example-facility.eu")
-        self.status, self.body = 422, body
-
-
-class _StubHttp:
-    def __init__(self, answers: list[Any]):
-        self.answers = answers
-
-    def get(self, url, *, params=None, headers=None, expect="json"):
-        answer = self.answers.pop(0)
-        if isinstance(answer, Exception):
-            raise answer
-        return type("R", (), {"content": answer})()
-
-
-def test_zenodo_style_422_no_records_match_is_read_from_the_error_body():
-    config = SourceConfig(name="z", type="oaipmh", kind="open_data", base_url="https://zenodo.org/oai2d",
-                          params={"record": "z", "set": "user-nothing"})
-    a = oai.OAIPMH(config, _StubHttp([_Body422(read("no_records_match_422.xml"))]), {"open_data": {"z": {"id": "z"}}})
-    assert list(a.records()) == [{"id": "z", "facts": {"records": 0}}]
+def test_zenodo_style_422_no_records_match_is_read_from_the_error_body(replay):
+    replay.add("/oai", read("no_records_match_422.xml"), content_type=XML, status=422)
+    assert list(adapter(replay, set="user-nothing").records()) == [{"id": "facility-data", "facts": {"records": 0}}]
 
 
 def test_no_target_record_is_a_problem_not_a_request(replay):

@@ -12,9 +12,18 @@ from typing import Any, ClassVar, Iterator, Mapping, Protocol
 
 
 class SourceError(Exception):
-    """Stops one source's run; its previous records stay untouched. Subclasses say why."""
+    """Stops one source's run; its previous records stay untouched. Subclasses say why.
+
+    For HTTP errors, `status` and the first bytes of the error `body` let an adapter read
+    protocol errors that an API sends with a 4xx (OAI-PMH on Zenodo answers 422).
+    """
 
     reason: ClassVar[str] = "failed"
+
+    def __init__(self, message: str = "", *, status: int | None = None, body: bytes | None = None):
+        super().__init__(message)
+        self.status = status
+        self.body = body
 
 
 class SourceUnavailable(SourceError):
@@ -44,8 +53,8 @@ class RateLimited(SourceError):
 
     reason = "rate-limited"
 
-    def __init__(self, message: str, reset: str | None = None):
-        super().__init__(message)
+    def __init__(self, message: str, reset: str | None = None, **kw):
+        super().__init__(message, **kw)
         self.reset = reset
 
 

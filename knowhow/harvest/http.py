@@ -41,6 +41,7 @@ from .retry import CountingRetry, reset_time, retry_after_seconds
 from .urls import BlockedURL, Unresolvable, check_url
 
 log = logging.getLogger(__name__)
+ERROR_BODY_BYTES = 16_384  # enough for an OAI-PMH or JSON error document
 
 USER_AGENT = (f"knowhow-harvester/{__version__} (LEAPS WG3 know-how portal; "
               "+https://github.com/leaps-wg3/knowhow)")
@@ -318,21 +319,23 @@ class HttpClient:
         status = resp.status_code
         netloc = urlsplit(url).netloc
         try:
-            snippet = clean_line(resp.raw.read(2000, decode_content=True).decode("utf-8", "replace"), 160)
+            body = resp.raw.read(ERROR_BODY_BYTES, decode_content=True)
         except Exception:  # the body of an error is only a hint
-            snippet = ""
+            body = b""
+        snippet = clean_line(body[:2000].decode("utf-8", "replace"), 160)
         where = f"HTTP {status} from {netloc}" + (f": {snippet}" if snippet else "")
+        kw = {"status": status, "body": body}
         limited = resp.headers.get("x-ratelimit-remaining") == "0" or retry_after_seconds(resp.headers) is not None
         if status == 429 or (status == 403 and (limited or "rate limit" in snippet.lower())):
-            raise RateLimited(where, reset_time(resp.headers))
+            raise RateLimited(where, reset_time(resp.headers), **kw)
         if status in (401, 403):
             hint = f" (check {self.token})" if self.token else ""
-            raise AuthError(where + hint)
+            raise AuthError(where + hint, **kw)
         if status in (404, 410):
-            raise NotFound(where)
+            raise NotFound(where, **kw)
         if status >= 500:
-            raise SourceUnavailable(f"{where} (after {self.settings.retries} retries)")
-        raise BadResponse(where)
+            raise SourceUnavailable(f"{where} (after {self.settings.retries} retries)", **kw)
+        raise BadResponse(where, **kw)
 
     def _read_body(self, resp: requests.Response, started: float, url: str) -> bytes:
         s = self.settings
