@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import re
+import threading
 import unicodedata
 from urllib.parse import urlsplit
 
@@ -87,12 +88,23 @@ def clean_html(fragment: str) -> str:
     )
 
 
+_MARKDOWN = threading.local()
+
+
+def _markdown():
+    """One Markdown converter per thread: creating one costs more than converting a description."""
+    md = getattr(_MARKDOWN, "md", None)
+    if md is None:
+        import markdown
+
+        md = _MARKDOWN.md = markdown.Markdown(extensions=[], output_format="html")
+    return md
+
+
 def markdown_to_html(text: str) -> str:
     """A record description (small Markdown subset) to sanitised HTML; raw HTML is shown as text."""
-    import markdown
-
     escaped = html.escape(text, quote=False)  # raw HTML in a description is text, not markup
-    rendered = markdown.markdown(escaped, extensions=[], output_format="html")
+    rendered = _markdown().reset().convert(escaped)
     return clean_html(rendered)
 
 
