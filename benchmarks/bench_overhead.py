@@ -65,7 +65,7 @@ def harness(sample, codec_name: str, reps: int) -> dict:
             "read_cpu": row["read_mb_per_cpu_s"], "elapsed": row["elapsed_s"], "timed": timed_s}
 
 
-def part1(sample, reps: int, folder: Path) -> None:
+def part1(sample, reps: int, folder: Path, rounds: int = 5) -> None:
     from knowhow.bench import configs
 
     print("\n1. Harness overhead: suite vs minimal h5py loop, same codec, same data, interleaved")
@@ -74,7 +74,7 @@ def part1(sample, reps: int, folder: Path) -> None:
     for name in ("bitshuffle-lz4", "gzip-1"):
         codec = configs.get_codec(name)
         mins, suites = [], []
-        for _ in range(3):  # interleave so load drift hits both alike
+        for _ in range(rounds):  # interleave so load drift hits both alike
             mins.append(minimal_loop(sample.data, codec.kwargs(), sample.chunks, folder, reps))
             suites.append(harness(sample, name, reps))
         m = {k: statistics.median(x[k] for x in mins) for k in mins[0]}

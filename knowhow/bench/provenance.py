@@ -72,8 +72,15 @@ def collect(threads: dict[str, str], scratch: str | None, isolation: str) -> dic
         "threads": dict(sorted(threads.items())),
         "scratch": "tmpfs (/dev/shm)" if scratch == "/dev/shm" else "system temporary directory",
         "isolation": isolation,
+        "allocator": _allocator(),
         "load_average_start": load_average(),
     }
+
+
+def _allocator() -> str | None:
+    from .measure import ALLOCATOR
+
+    return ALLOCATOR if platform.system() == "Linux" and platform.libc_ver()[0] == "glibc" else None
 
 
 def finish(prov: dict, elapsed_s: float) -> dict:
