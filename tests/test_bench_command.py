@@ -72,3 +72,9 @@ def test_results_schema_and_table_schema_agree():
     js = report.json_schema()["properties"]["results"]["items"]["properties"]
     ts = {f["name"]: f for f in report.table_schema()["fields"]}
     assert list(js) == list(ts) == list(report.COLUMN_NAMES)
+
+
+def test_unknown_dataset_option_is_refused(tmp_path):
+    run = CliRunner().invoke(bench, ["--suite", str(DATA / "suite_tiny.yaml"), "--dataset", "pc-eiger", "--out",
+                                     str(tmp_path)])
+    assert run.exit_code == 1 and "dataset 'pc-eiger' is not in profile 'quick'" in run.output

@@ -79,6 +79,10 @@ def bench(targets: tuple[str, ...], profile: str, suite_path: Path, out_dir: Pat
     unknown = [c for c in codec_names if c not in {x.name for x in configs.CODECS}]
     if unknown:
         raise click.ClickException(f"unknown codec {unknown[0]!r}; see `knowhow bench --list`")
+    missing = [d for d in dataset_names if d not in prof.datasets]
+    if missing:
+        raise click.ClickException(f"dataset {missing[0]!r} is not in profile {profile!r} "
+                                   f"(have: {', '.join(prof.datasets)})")
     settings = runner.Settings(reps=reps or prof.reps, timeout_s=timeout or prof.timeout_s,
                                energy=EnergyModel(watts_per_core, pue, grid_intensity), lossy_integers=lossy_integers)
 
