@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import hashlib
 import json as jsonlib
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+
+from ..registry.yamlio import write_atomic
 
 
 @dataclass
@@ -70,17 +70,5 @@ class ResponseCache:
         if self.directory is None:
             self._memory[key] = stored
             return
-        path = self._path(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
         meta = {"url": stored.url, "status": stored.status, "headers": stored.headers, "stored_at": stored.stored_at}
-        fd, tmp = tempfile.mkstemp(prefix=".", suffix=".tmp", dir=path.parent)
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(jsonlib.dumps(meta, sort_keys=True).encode() + b"\n" + stored.content)
-            os.replace(tmp, path)
-        except BaseException:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-            raise
+        write_atomic(self._path(key), jsonlib.dumps(meta, sort_keys=True).encode() + b"\n" + stored.content)

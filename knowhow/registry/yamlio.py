@@ -310,10 +310,13 @@ def dump(data: Any) -> str:
                      default_flow_style=False)
 
 
-def write_atomic(path: str | Path, text: str) -> bool:
-    """Write text to path via a temporary file and rename; return False if it was unchanged."""
+def write_atomic(path: str | Path, content: str | bytes) -> bool:
+    """Write content to path via a temporary file and rename; return False if it was unchanged.
+
+    Readers (and a run killed at any moment) see the old file or the new one, never half of it.
+    """
     target = Path(path)
-    data = text.encode("utf-8")
+    data = content.encode("utf-8") if isinstance(content, str) else content
     try:
         if target.read_bytes() == data:
             return False
