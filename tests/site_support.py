@@ -167,7 +167,6 @@ def write_registry(root: Path, today: date) -> None:
 def run_build(registry: Path, site: Path, today: date, *extra: str) -> subprocess.CompletedProcess:
     env = dict(os.environ, KNOWHOW_TODAY=today.isoformat(), NO_MKDOCS_2_WARNING="1")
     env.pop("KNOWHOW_REGISTRY", None)
-    env.pop("KNOWHOW_VALIDATED", None)
     return subprocess.run([sys.executable, "-m", "knowhow", "build", "--registry", str(registry),
                            "--site-dir", str(site), *extra], cwd=ROOT, env=env, capture_output=True, text=True,
                           timeout=300)

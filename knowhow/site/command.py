@@ -2,21 +2,20 @@
 
 The pages, feeds, data package and JSON Schemas are added by the MkDocs hook
 (`knowhow/site/hook.py`, named in mkdocs.yml), so plain `mkdocs build` and `mkdocs serve` give the
-same site; this command adds the readable validation report and the summary.
+same site; this command adds the readable validation report, runs MkDocs in-process (so the hook
+reuses the registry just validated) and prints a summary.
 """
 
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import click
 
 from ..registry.commands import REGISTRY_OPTION
-from .assemble import REGISTRY_ENV, VALIDATED_ENV
+from .assemble import REGISTRY_ENV, hand_over
 
 
 def find_config(name: Path) -> Path:
@@ -44,19 +43,44 @@ def build(registry: Path, site_dir: Path, config_file: Path) -> None:
         raise click.ClickException(f"{registry}: no such registry folder (pass --registry DIR)")
     config = find_config(config_file)
     t0 = time.perf_counter()
-    _, report = validate(registry)
+    reg, report = validate(registry)
     if not report.valid:
         click.echo(report.render("text"), err=True)
         raise click.ClickException("registry has errors; site not built (fix them, then run again)")
     click.echo(report.summary())
-    env = dict(os.environ, NO_MKDOCS_2_WARNING="1")
-    env[REGISTRY_ENV] = env[VALIDATED_ENV] = str(registry.resolve())
-    cmd = [sys.executable, "-m", "mkdocs", "build", "--strict", "--clean", "-f", str(config.resolve()),
-           "-d", str(site_dir.resolve())]
-    done = subprocess.run(cmd, env=env, check=False)
-    if done.returncode != 0:
-        raise click.ClickException("mkdocs build --strict failed (see the messages above)")
+    os.environ[REGISTRY_ENV] = str(registry.resolve())
+    hand_over(registry, reg)
+    run_mkdocs(config, site_dir)
     index = site_dir / "search" / "search_index.json"
     pages = sum(1 for _ in site_dir.rglob("index.html"))
     size = f", search index {index.stat().st_size / 1e6:.2f} MB" if index.is_file() else ""
     click.echo(f"built {pages} pages into {site_dir}{size} in {time.perf_counter() - t0:.1f} s")
+
+
+def run_mkdocs(config: Path, site_dir: Path) -> None:
+    """`mkdocs build --strict --clean`, in this process (the hook then reuses the validated registry)."""
+    import logging
+
+    from mkdocs.commands import build as mkdocs_build
+    from mkdocs.config import load_config
+    from mkdocs.exceptions import Abort, MkDocsException
+
+    os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(levelname)-7s -  %(message)s"))
+    handler.setLevel(logging.WARNING)
+    mkdocs_log = logging.getLogger("mkdocs")
+    mkdocs_log.addHandler(handler)
+    mkdocs_log.propagate = False
+    try:
+        cfg = load_config(config_file=str(config.resolve()), site_dir=str(site_dir.resolve()), strict=True)
+        cfg.plugins.on_startup(command="build", dirty=False)
+        try:
+            mkdocs_build.build(cfg, dirty=False)
+        finally:
+            cfg.plugins.on_shutdown()
+    except (Abort, MkDocsException) as exc:
+        raise click.ClickException(f"mkdocs build --strict failed: {exc}") from None
+    finally:
+        mkdocs_log.removeHandler(handler)
+        mkdocs_log.propagate = True

@@ -66,15 +66,14 @@ def gather(reg: Registry, repo_root: Path, today: date | None = None, repo_url: 
 
 def edit_path(rec: Merged, registry_root: Path, repo_root: Path) -> str:
     """The repository path of the file a contributor edits (curated if any, else harvested)."""
-    shown = Path(rec.path)
-    absolute = (shown if shown.is_absolute() else Path.cwd() / shown).resolve()
-    try:
-        return absolute.relative_to(repo_root).as_posix()
-    except ValueError:
-        try:
-            return "registry/" + absolute.relative_to(registry_root.resolve()).as_posix()
-        except ValueError:
-            return f"registry/curated/{rec.kind}/{rec.id}.yaml"
+    rel = _repo_rel(rec.path, repo_root)
+    if rel:
+        return rel
+    absolute = os.path.abspath(rec.path)
+    base = os.path.abspath(registry_root) + os.sep
+    if absolute.startswith(base):
+        return "registry/" + Path(absolute[len(base):]).as_posix()
+    return f"registry/curated/{rec.kind}/{rec.id}.yaml"
 
 
 def last_changes(reg: Registry, repo_root: Path, edit_paths: dict[tuple[str, str], str]) -> dict[tuple[str, str], str]:
@@ -85,9 +84,9 @@ def last_changes(reg: Registry, repo_root: Path, edit_paths: dict[tuple[str, str
     for kind, recs in reg.records.items():
         for rid, rec in recs.items():
             dates = [o.changed[:10] for o in rec.provenance.values() if o.changed]
-            for p in (rec.curated_path, rec.harvested_path):
-                if p:
-                    hit = commits.get(_repo_rel(p, repo_root))
+            if commits:
+                for p in (rec.curated_path, rec.harvested_path):
+                    hit = commits.get(_repo_rel(p, repo_root)) if p else None
                     if hit:
                         dates.append(hit)
             if dates:
@@ -96,12 +95,13 @@ def last_changes(reg: Registry, repo_root: Path, edit_paths: dict[tuple[str, str
 
 
 def _repo_rel(shown: str, repo_root: Path) -> str:
-    p = Path(shown)
-    p = (p if p.is_absolute() else Path.cwd() / p).resolve()
-    try:
-        return p.relative_to(repo_root).as_posix()
-    except ValueError:
-        return ""
+    """shown (relative to the working directory, or absolute) relative to the repository, or ''.
+
+    String arithmetic on absolute paths: resolving 10,000 paths costs a second of system calls.
+    """
+    absolute = os.path.abspath(shown)
+    base = str(repo_root) + os.sep
+    return Path(absolute[len(base):]).as_posix() if absolute.startswith(base) else ""
 
 
 def git_file_dates(repo_root: Path, registry_root: Path) -> dict[str, str]:

