@@ -171,3 +171,43 @@ def test_committed_registry_builds_strictly(tmp_path):
     done = run_build(ROOT / "registry", tmp_path / "site", date.today())
     assert done.returncode == 0, done.stdout + done.stderr
     assert (tmp_path / "site" / "index.html").is_file()
+
+
+def test_hook_shortcuts_give_the_same_pages_and_index_as_plain_markdown(site, tmp_path):
+    """The hook hands finished HTML to MkDocs; without it (as other engines do) the output is the same."""
+    import subprocess
+    import sys
+
+    import yaml
+
+    from knowhow.registry import store
+    from knowhow.site.assemble import write_staging
+    from knowhow.site.inputs import gather
+    from knowhow.site.pages import generate
+
+    files = generate(gather(store.read(site.registry), ROOT, today=site.today))
+    write_staging(files, ROOT / "site_src", tmp_path / "docs")
+    config = yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))
+    config.pop("hooks")
+    config.pop("exclude_docs")
+    config.update(docs_dir=str(tmp_path / "docs"), site_dir=str(tmp_path / "site"))
+    config["theme"]["custom_dir"] = str(ROOT / "site_src" / "overrides")
+    (tmp_path / "mkdocs.yml").write_text(yaml.safe_dump(config), encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-f", str(tmp_path / "mkdocs.yml")],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300,
+                          env=dict(os.environ, NO_MKDOCS_2_WARNING="1"))
+    assert done.returncode == 0, done.stderr
+
+    def article(path: Path) -> str:
+        text = path.read_text(encoding="utf-8")
+        return text[text.index('<div class="kh-page'):text.rindex("</article>")]
+
+    for rel in ("software/hostile/index.html", "events/school-soon/index.html", "software/index.html", "index.html"):
+        assert article(site.site / rel) == article(tmp_path / "site" / rel), rel
+
+    def docs(path: Path) -> list:
+        index = json.loads((path / "search" / "search_index.json").read_text(encoding="utf-8"))
+        return sorted((d["location"], d["title"], d["text"]) for d in index["docs"]
+                      if not d["location"].startswith(("compression", "contribute", "about")))
+
+    assert docs(site.site) == docs(tmp_path / "site")

@@ -245,3 +245,16 @@ def test_staging_folder_for_engines_without_hooks(tmp_path, generated):
 def test_site_input_defaults():
     inp = SiteInput(store.Registry(ROOT), TODAY)
     assert inp.site_url.endswith("/") and inp.repo_url.startswith("https://github.com/")
+
+
+def test_plain_description_shortcut_equals_the_sanitiser():
+    import random
+
+    from knowhow.sanitize import markdown_to_html
+    from knowhow.site.render import description_html
+
+    rng = random.Random(5)
+    alphabet = "aZ09 ,.;:'\"?()/%=-*_<>&[]#\n`"
+    for _ in range(3000):
+        text = rng.choice("aBz") + "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 30)))
+        assert str(description_html(text)) == markdown_to_html(text), text
