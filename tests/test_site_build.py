@@ -211,3 +211,48 @@ def test_hook_shortcuts_give_the_same_pages_and_index_as_plain_markdown(site, tm
                       if not d["location"].startswith(("compression", "contribute", "about")))
 
     assert docs(site.site) == docs(tmp_path / "site")
+
+
+def test_mkdocs_serve_rebuilds_when_a_registry_file_changes(tmp_path):
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    import yaml
+
+    write_registry(tmp_path / "registry", date.today())
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = dict(os.environ, KNOWHOW_REGISTRY=str(tmp_path / "registry"), NO_MKDOCS_2_WARNING="1")
+    proc = subprocess.Popen([sys.executable, "-m", "mkdocs", "serve", "--dev-addr", f"127.0.0.1:{port}"], cwd=ROOT,
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = urlsplit(yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))["site_url"]).path
+    url = f"http://127.0.0.1:{port}{base}software/tomotool/"  # serve mounts the site at site_url's path
+
+    def fetch() -> str:
+        try:
+            with urllib.request.urlopen(url, timeout=5) as r:
+                return r.read().decode("utf-8")
+        except OSError:
+            return ""
+
+    def wait_for(text: str, seconds: float = 90) -> bool:
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            if text in fetch():
+                return True
+            time.sleep(0.5)
+        return False
+
+    try:
+        assert wait_for("TomoTool"), "mkdocs serve did not come up"
+        path = tmp_path / "registry" / "curated" / "software" / "tomotool.yaml"
+        path.write_text(path.read_text(encoding="utf-8").replace("name: TomoTool", "name: TomoTool Renamed"),
+                        encoding="utf-8")
+        assert wait_for("TomoTool Renamed"), "the edit did not reach the served page"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
