@@ -28,6 +28,7 @@ from pathlib import Path
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
+RECORD_KINDS = ("software", "events", "collaborations", "open_data", "facilities")
 
 
 def zensical_venv(path: Path | None) -> Path:
@@ -46,11 +47,13 @@ def stage(registry: Path, out: Path) -> Path:
 
     _, files = assemble(registry, ROOT)
     write_staging(files, ROOT / "site_src", out / "docs")
+    shutil.copytree(ROOT / "site_src" / "overrides", out / "overrides", dirs_exist_ok=True)
     config = yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))
     config.pop("hooks", None)
-    config["docs_dir"] = str(out / "docs")
-    config["site_dir"] = str(out / "site-mkdocs")
-    config["theme"]["custom_dir"] = str(ROOT / "site_src" / "overrides")
+    # Paths relative to the config file (Zensical 0.0.73 panics on an absolute docs_dir).
+    config["docs_dir"] = "docs"
+    config["site_dir"] = "site-mkdocs"
+    config["theme"]["custom_dir"] = "overrides"
     config.pop("exclude_docs", None)  # overrides are not copied into the staging folder
     path = out / "mkdocs.yml"
     path.write_text(yaml.safe_dump(config, sort_keys=False, allow_unicode=True), encoding="utf-8")
@@ -103,7 +106,7 @@ def main() -> int:
     ref_code, ref_s, ref_log = run([sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-f", str(config)],
                                    work)
     zcfg = yaml.safe_load(config.read_text(encoding="utf-8"))
-    zcfg["site_dir"] = str(work / "site-zensical")
+    zcfg["site_dir"] = "site-zensical"
     (work / "zensical.yml").write_text(yaml.safe_dump(zcfg, sort_keys=False), encoding="utf-8")
     z_code, z_s, z_log = run([str(zensical), "build", "--strict", "-f", str(work / "zensical.yml")], work)
     if z_code != 0:
@@ -122,10 +125,28 @@ def main() -> int:
     for name, only in (("only mkdocs", sorted(a - b)), ("only zensical", sorted(b - a))):
         if only:
             print(f"  {name} ({len(only)}): {', '.join(only[:12])}{' …' if len(only) > 12 else ''}")
-    for search in ("search/search_index.json", "search.json"):
+    found = {}
+    for search, key in (("search/search_index.json", "docs"), ("search.json", "items")):
         for label, site in (("mkdocs", work / "site-mkdocs"), ("zensical", work / "site-zensical")):
             if (site / search).is_file():
-                print(f"  search index {label}: {search} {(site / search).stat().st_size / 1e6:.2f} MB")
+                entries = json.loads((site / search).read_text(encoding="utf-8")).get(key, [])
+                found[label] = {e["location"] for e in entries}
+                longest = max((len(e.get("text", "")) for e in entries if e["location"].split("/")[0] in RECORD_KINDS
+                               and e["location"].count("/") == 2), default=0)
+                print(f"  search index {label}: {search} {(site / search).stat().st_size / 1e6:.2f} MB, "
+                      f"{len(entries)} entries, longest record text {longest} characters")
+    if len(found) == 2:
+        only_m, only_z = found["mkdocs"] - found["zensical"], found["zensical"] - found["mkdocs"]
+        print(f"  search entries only mkdocs: {len(only_m)}, only zensical: {len(only_z)} "
+              f"{sorted(only_m | only_z)[:8]}")
+    home = work / "site-zensical" / "index.html"
+    if home.is_file():
+        html = home.read_text(encoding="utf-8")
+        named = "aria-label=" in html.split('class="md-search"')[-1][:200]
+        widget = 'data-md-component="source"' in html
+        sheet = re.search(r'assets/stylesheets/[^"]+', html)
+        print(f"  zensical honours the overrides: search dialog named {named}, GitHub API widget {widget}; "
+              f"theme stylesheet {sheet.group(0) if sheet else '?'}")
 
     samples = ["index.html", "software/index.html"] + sorted(
         p for p in a & b if p.count("/") == 2 and p.split("/")[0] in ("software", "events", "facilities"))[:3]
