@@ -33,13 +33,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
-from knowhow.registry import vocab  # noqa: E402
-from knowhow.registry.yamlio import write_yaml  # noqa: E402
+from knowhow.registry import vocab
+from knowhow.registry.yamlio import write_yaml
 
-WORDS = ("beamline detector tomography diffraction scattering spectroscopy reduction calibration workflow "
-         "imaging neutron photon synchrotron crystal sample analysis pipeline metadata archive streaming "
-         "reconstruction alignment simulation instrument control acquisition visualisation python hdf5 nexus "
-         "fitting refinement segmentation denoising ptychography").split()
+WORDS = ["beamline", "detector", "tomography", "diffraction", "scattering", "spectroscopy", "reduction", "calibration", "workflow", "imaging", "neutron", "photon", "synchrotron", "crystal", "sample", "analysis", "pipeline", "metadata", "archive", "streaming", "reconstruction", "alignment", "simulation", "instrument", "control", "acquisition", "visualisation", "python", "hdf5", "nexus", "fitting", "refinement", "segmentation", "denoising", "ptychography"]
 SEARCH_TERM = "ptychography"
 
 

@@ -71,8 +71,8 @@ def pages(site: Path) -> set[str]:
 
 
 def page_facts(html: str) -> dict:
-    title = re.search(r"<title>(.*?)</title>", html, re.S)
-    lds = re.findall(r'<script type="application/ld\+json">(.*?)</script>', html, re.S)
+    title = re.search(r"<title>(.*?)</title>", html, re.DOTALL)
+    lds = re.findall(r'<script type="application/ld\+json">(.*?)</script>', html, re.DOTALL)
     ok = True
     for ld in lds:
         try:
@@ -110,7 +110,7 @@ def main() -> int:
     (work / "zensical.yml").write_text(yaml.safe_dump(zcfg, sort_keys=False), encoding="utf-8")
     z_code, z_s, z_log = run([str(zensical), "build", "--strict", "-f", str(work / "zensical.yml")], work)
     if z_code != 0:
-        z_code_loose, z_s, z_log_loose = run([str(zensical), "build", "-f", str(work / "zensical.yml")], work)
+        _, z_s, z_log_loose = run([str(zensical), "build", "-f", str(work / "zensical.yml")], work)
         z_log += "\n--- without --strict ---\n" + z_log_loose
     print(f"mkdocs   (no hook): exit {ref_code}, {ref_s:.1f} s")
     print(f"zensical          : exit {z_code}{' (strict)' if z_code == 0 else ' with --strict'}, {z_s:.1f} s")

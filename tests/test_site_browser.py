@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 
 import pytest
-
 from site_support import AXE, CANARY, CHROMIUM, SEARCH_WORD, built_site, chromium, serve
 
 pytestmark = [pytest.mark.browser]

@@ -11,9 +11,16 @@ from xml.etree import ElementTree as ET
 
 import pytest
 from icalendar import Calendar
-
-from site_support import (CANARY, HIDDEN_MARKER, ROOT, built_site, record_pages, run_build, scan,
-                          write_registry)
+from site_support import (
+    CANARY,
+    HIDDEN_MARKER,
+    ROOT,
+    built_site,
+    record_pages,
+    run_build,
+    scan,
+    write_registry,
+)
 
 
 @pytest.fixture(scope="module")
@@ -72,7 +79,7 @@ def test_every_record_page_has_parseable_json_ld_and_an_edit_link(site):
         assert len(lds) == 1 and lds[0]["@context"] == "https://schema.org", page
         kind, rid = page.parent.parent.name, page.parent.name
         assert lds[0]["@id"].endswith(f"/{kind}/{rid}/")
-        assert f'/edit/main/registry/' in text and f"/{kind}/{rid}.yaml" in text, page
+        assert '/edit/main/registry/' in text and f"/{kind}/{rid}.yaml" in text, page
 
 
 def test_internal_links_resolve(site):

@@ -6,12 +6,20 @@ import json
 import re
 import sys
 import types
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from xml.etree import ElementTree as ET
 
 import pytest
 import yaml
 from icalendar import Calendar
+from site_support import (
+    CANARY,
+    HIDDEN_MARKER,
+    HOSTILE_TITLE,
+    ROOT,
+    scan,
+    write_registry,
+)
 
 from knowhow.registry import store
 from knowhow.registry.model import KINDS
@@ -23,7 +31,6 @@ from knowhow.site.pages import generate
 from knowhow.site.reference import field_rows
 from knowhow.site.render import FRONT_KEYS, page, relurl
 from knowhow.site.times import event_time
-from site_support import CANARY, HIDDEN_MARKER, HOSTILE_TITLE, ROOT, scan, write_registry
 
 TODAY = date(2026, 6, 15)
 
@@ -122,7 +129,7 @@ def test_every_record_page_has_json_ld_of_the_right_type(generated):
 
 
 def test_events_ics_is_valid_and_in_utc(generated):
-    inp, files = generated
+    _, files = generated
     cal = Calendar.from_ical(files["events.ics"])
     events = {str(e["UID"]).split("@")[0]: e for e in cal.walk("VEVENT")}
     assert set(events) == {"school-soon", "workshop-dates", "webinar", "harvested-only"}  # upcoming only
@@ -130,7 +137,7 @@ def test_events_ics_is_valid_and_in_utc(generated):
         assert not e.errors and e.get("DTSTAMP") is not None
     start = events["school-soon"].decoded("DTSTART")
     assert start == datetime.combine(TODAY + timedelta(days=20), datetime.min.time()).replace(
-        hour=8, tzinfo=timezone.utc)
+        hour=8, tzinfo=UTC)
     assert events["workshop-dates"].decoded("DTEND") == TODAY + timedelta(days=42)  # exclusive end day
     assert str(events["webinar"]["SUMMARY"]) == HOSTILE_TITLE
     assert b"\r\n" in files["events.ics"]

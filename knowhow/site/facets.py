@@ -9,9 +9,10 @@ and keeps the selection in the URL query. Tokens are percent-encoded values, so 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Callable, Iterable
 from urllib.parse import quote
+
 
 def token(value: object) -> str:
     return quote(str(value), safe="")

@@ -3,7 +3,7 @@ of new and updated entries. Output is deterministic: no build timestamps inside.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from xml.etree import ElementTree as ET
 
 from icalendar import Calendar, Event
@@ -15,7 +15,6 @@ from .graph import Graph
 from .records import KIND_LABELS, summary
 from .render import plain_line, plain_text
 
-UTC = timezone.utc
 PRODID = "-//LEAPS WG3//know-how portal//EN"
 ATOM_NS = "http://www.w3.org/2005/Atom"
 ATOM_ENTRIES = 50

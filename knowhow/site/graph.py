@@ -132,9 +132,8 @@ class Graph:
         d = rec.data
         if d.get("withdrawn"):
             out.append(Badge("withdrawn", "withdrawn", "The source no longer lists this entry."))
-        if rec.kind == "events" and rec.id in self.times:
-            if self.is_past(rec):
-                out.append(Badge("past", "past event"))
+        if rec.kind == "events" and rec.id in self.times and self.is_past(rec):
+            out.append(Badge("past", "past event"))
         facts = d.get("facts") if isinstance(d.get("facts"), dict) else {}
         if facts.get("archived") is True or d.get("status") == "archived":
             out.append(Badge("archived", "archived", "The repository or project is archived."))

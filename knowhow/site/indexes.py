@@ -4,12 +4,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import partial
+
 from markupsafe import Markup
 
 from ..registry.merge import Merged
 from .facets import Facet, Row, fill_options, pair
 from .graph import Badge, Graph
-from .render import badges_html, country_name, label, page, relurl, render, technique_label
+from .render import (
+    badges_html,
+    country_name,
+    label,
+    page,
+    relurl,
+    render,
+    technique_label,
+)
 
 
 @dataclass

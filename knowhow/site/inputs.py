@@ -7,7 +7,7 @@ import logging
 import os
 import subprocess
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -52,7 +52,7 @@ def gather(reg: Registry, repo_root: Path, today: date | None = None, repo_url: 
            site_url: str = SITE_URL) -> SiteInput:
     """Read the files around the registry (all optional) into a SiteInput."""
     repo_root = repo_root.resolve()
-    inp = SiteInput(reg, today or datetime.now(timezone.utc).date(), repo_url, site_url)
+    inp = SiteInput(reg, today or datetime.now(UTC).date(), repo_url, site_url)
     inp.edit_paths = {(r.kind, r.id): edit_path(r, reg.root, repo_root)
                       for recs in reg.records.values() for r in recs.values()}
     inp.updated = last_changes(reg, repo_root, inp.edit_paths)
@@ -201,7 +201,9 @@ def compression_markdown(results_dir: Path) -> str | None:
     if not results_dir.is_dir() or not any(results_dir.iterdir()):
         return None
     try:
-        from ..bench.page import render_results_markdown  # written by the benchmark stage
+        from ..bench.page import (
+            render_results_markdown,  # written by the benchmark stage
+        )
     except ImportError as exc:
         log.info("compression results not rendered: %s", exc)
         return None

@@ -14,8 +14,9 @@ import html
 import json
 import posixpath
 import re
+from collections.abc import Iterable
 from functools import lru_cache
-from typing import Any, Iterable
+from typing import Any
 
 import yaml
 from jinja2 import Environment, PackageLoader, Undefined
