@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import time
+from datetime import datetime, timezone
 from typing import Any
 
 import pytest
@@ -128,13 +130,18 @@ def test_missing_repository_is_a_problem_not_a_failure(replay):
     assert a.problems == ["github.com/silx-kit/gone-away: repository not found"]
 
 
+# GitHub's reset is an epoch second; an hour from now, so the budget is still exhausted when tested.
+RESET = int(time.time()) + 3600
+RESET_ISO = datetime.fromtimestamp(RESET, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def test_rate_limit_exhaustion_stops_the_source_with_the_reset_time(replay):
     replay.add("/gh/repos/silx-kit/fabio", D / "rate_limit_exceeded_403.json", status=403,
                headers={"x-ratelimit-limit": "60", "x-ratelimit-remaining": "0", "x-ratelimit-used": "60",
-                        "x-ratelimit-reset": "1795327200", "x-ratelimit-resource": "core"})
+                        "x-ratelimit-reset": str(RESET), "x-ratelimit-resource": "core"})
     with pytest.raises(RateLimited) as err:
         list(adapter(replay, SOFTWARE).records())
-    assert err.value.reset == "2026-11-22T06:00:00Z"
+    assert err.value.reset == RESET_ISO
     assert len(replay.requests) == 1  # no retry storm against an exhausted budget
 
 
@@ -142,10 +149,10 @@ def test_last_request_of_the_budget_stops_before_the_next_one(replay):
     serve_silx_and_fabio(replay)
     replay.clear("/gh/repos/silx-kit/fabio")
     replay.add("/gh/repos/silx-kit/fabio", D / "repo_fabio_hostile.json",
-               headers={"x-ratelimit-remaining": "0", "x-ratelimit-reset": "1795327200"})
+               headers={"x-ratelimit-remaining": "0", "x-ratelimit-reset": str(RESET)})
     with pytest.raises(RateLimited) as err:
         list(adapter(replay, SOFTWARE).records())
-    assert err.value.reset == "2026-11-22T06:00:00Z"
+    assert err.value.reset == RESET_ISO
     assert len(replay.requests) == 1
 
 
@@ -230,7 +237,7 @@ def test_graphql_missing_repository_is_a_problem_for_that_alias(replay):
 def test_graphql_rate_limited_in_a_200_body_stops_the_source(replay):
     replay.add("/gh/graphql", D / "graphql_rate_limited.json", method="POST",
                headers={"x-ratelimit-resource": "graphql", "x-ratelimit-remaining": "0",
-                        "x-ratelimit-reset": "1795327200"})
+                        "x-ratelimit-reset": str(RESET)})
     ctx = {"software": {"silx": {"id": "silx", "repository": "https://github.com/silx-kit/silx"}}}
     with pytest.raises(RateLimited) as err:
         list(adapter(replay, ctx, token=token_for(replay)).records())
