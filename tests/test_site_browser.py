@@ -150,7 +150,8 @@ def test_hostile_text_renders_as_text_and_never_runs(page, base_url, path):
 
 AXE_PAGES = {"home": "", "index": "software/", "record": "software/tomotool/",
              "matrix": "collaborations/participation_matrix/", "calendar": "events/calendar_view/",
-             "trends": "collaborations/trends_chart/", "event": "events/school-soon/"}
+             "trends": "collaborations/trends_chart/", "event": "events/school-soon/",
+             "compression": "compression/"}
 
 
 @pytest.mark.parametrize("name", list(AXE_PAGES))
@@ -163,3 +164,30 @@ def test_axe_finds_no_serious_or_critical_violations(page, base_url, name):
     bad = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3]) for v in result["violations"]
            if v["impact"] in ("serious", "critical")]
     assert bad == []
+
+
+def test_compression_table_sorts_by_a_column_from_its_header(page, base_url):
+    page.goto(base_url + "compression/", wait_until="networkidle")
+    table = "table.kh-sortable"
+    headers = page.eval_on_selector_all(f"{table} thead th", "els => els.map(e => e.textContent.trim())")
+    col = headers.index("ratio") + 1
+
+    def cells() -> list[str]:
+        return page.eval_on_selector_all(f"{table} tbody tr td:nth-child({col})",
+                                         "els => els.map(e => e.textContent.trim())")
+
+    def ratios() -> list[float]:
+        return [float(t.replace(",", "").rstrip("×")) for t in cells() if t not in ("", "–")]
+
+    before = ratios()
+    assert len(before) > 20 and before != sorted(before, reverse=True)
+    blanks = len(cells()) - len(before)
+    button = page.locator(f"{table} thead th button", has_text="ratio").first
+    button.focus()
+    page.keyboard.press("Enter")  # a real button: keyboard works
+    assert ratios() == sorted(before, reverse=True)
+    assert all(t in ("", "–") for t in cells()[len(cells()) - blanks:])  # rows without a ratio stay last
+    assert page.get_attribute(f"{table} thead th:nth-child({col})", "aria-sort") == "descending"
+    button.click()
+    assert ratios() == sorted(before)
+    assert not page.seen["errors"]

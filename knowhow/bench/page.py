@@ -288,7 +288,9 @@ def _full_table(rows: list[dict], datasets: dict) -> str:
     order = {name: i for i, name in enumerate(datasets)}
     shown = sorted((r for r in rows if r["status"] != "skipped"),
                    key=lambda r: (order.get(r["dataset"], 99), -(r.get("ratio") or 0)))
-    lines = [TABLE, "<thead><tr>" + "".join(f"<th>{esc(t)}</th>" for _, t in FULL_COLUMNS) + "</tr></thead><tbody>"]
+    # kh-sortable: the site's script turns each header into a sort button (the order here is the no-JS view).
+    lines = ['<table class="bench-table kh-sortable">',
+             "<thead><tr>" + "".join(f"<th>{esc(t)}</th>" for _, t in FULL_COLUMNS) + "</tr></thead><tbody>"]
     for r in shown:
         cells = []
         for key, _ in FULL_COLUMNS:

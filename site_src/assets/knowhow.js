@@ -119,8 +119,55 @@
     apply();
   }
 
+  /* Sortable tables: each header becomes a button; numbers sort as numbers, the rest as text. */
+  function cellValue(tr, i) {
+    var cell = tr.children[i];
+    var text = cell ? cell.textContent.trim() : "";
+    if (/^[\u2013\u2014-]?$/.test(text)) return { text: "", num: null };  /* blank or a dash: no value */
+    var num = parseFloat(text.replace(/,/g, "").replace(/^[^0-9.+-]+/, ""));
+    return { text: text, num: isNaN(num) ? null : num };
+  }
+
+  function sortable(table) {
+    if (table.dataset.khSortable) return;
+    table.dataset.khSortable = "1";
+    var heads = table.querySelectorAll("thead th");
+    var body = table.tBodies[0];
+    if (!body) return;
+    Array.prototype.forEach.call(heads, function (th, i) {
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "kh-sort";
+      button.textContent = th.textContent;
+      th.textContent = "";
+      th.appendChild(button);
+      button.addEventListener("click", function () {
+        var descending = th.getAttribute("aria-sort") !== "descending";
+        Array.prototype.forEach.call(heads, function (h) { h.removeAttribute("aria-sort"); });
+        th.setAttribute("aria-sort", descending ? "descending" : "ascending");
+        var rows = Array.prototype.slice.call(body.rows);
+        var numeric = rows.every(function (r) { var v = cellValue(r, i); return v.text === "" || v.num !== null; });
+        /* Cells without a value stay at the bottom in both directions. */
+        rows.sort(function (a, b) {
+          var x = cellValue(a, i), y = cellValue(b, i), d;
+          if (numeric) {
+            if (x.num === null || y.num === null) return (x.num === null) - (y.num === null);
+            d = x.num - y.num;
+          } else if (x.text === "" || y.text === "") {
+            return (x.text === "") - (y.text === "");
+          } else {
+            d = x.text.localeCompare(y.text);
+          }
+          return descending ? -d : d;
+        });
+        rows.forEach(function (r) { body.appendChild(r); });
+      });
+    });
+  }
+
   function init() {
     Array.prototype.forEach.call(document.querySelectorAll("form.kh-facets"), setup);
+    Array.prototype.forEach.call(document.querySelectorAll("table.kh-sortable"), sortable);
   }
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
