@@ -208,6 +208,19 @@ def test_private_addresses_are_refused_unless_allowed(replay):
     assert replay.requests == []
 
 
+def test_dns_rebinding_is_caught_at_the_socket(replay, monkeypatch):
+    """The name passes the check (it 'resolves' public), but the connection lands on loopback."""
+    from knowhow.harvest import urls
+
+    replay.add("/api/items.json", BODY)
+    monkeypatch.setattr(urls, "resolve", lambda host, port: ["93.184.216.34"])
+    client = HttpClient(HttpSettings(connect_timeout=1, read_timeout=1, retries=0))
+    url = replay.url("api/items.json").replace("127.0.0.1", "localhost")
+    with pytest.raises(SourceUnavailable, match="non-public address 127.0.0.1"):
+        client.get(url)
+    assert replay.requests == []
+
+
 @pytest.mark.parametrize("url", [
     "http://2130706433/", "http://0x7f000001/", "http://0177.0.0.1/", "http://127.1/", "http://[::1]/",
     "http://[::ffff:127.0.0.1]/", "http://localhost/", "http://0.0.0.0/", "http://10.0.0.8/",

@@ -31,14 +31,22 @@ import requests
 from requests.adapters import HTTPAdapter
 from requests.structures import CaseInsensitiveDict
 from requests.utils import parse_header_links
-from urllib3.exceptions import DecodeError, MaxRetryError, ProtocolError, ReadTimeoutError
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.exceptions import (
+    DecodeError,
+    MaxRetryError,
+    NewConnectionError,
+    ProtocolError,
+    ReadTimeoutError,
+)
 
 from .. import __version__
 from ..sanitize import clean_line
 from .base import AuthError, BadResponse, NotFound, RateLimited, SourceUnavailable
 from .cache import KEPT_HEADERS, ResponseCache, Stored
 from .retry import CountingRetry, reset_time, retry_after_seconds
-from .urls import BlockedURL, Unresolvable, check_url
+from .urls import BlockedURL, Unresolvable, check_url, is_public_address
 
 log = logging.getLogger(__name__)
 ERROR_BODY_BYTES = 16_384  # enough for an OAI-PMH or JSON error document
@@ -194,7 +202,7 @@ class HttpClient:
         self.session = requests.Session()
         self.session.trust_env = False  # no ~/.netrc credentials sent to harvested hosts
         self.session.headers["User-Agent"] = s.user_agent
-        adapter = HTTPAdapter(max_retries=retry, pool_connections=4, pool_maxsize=4)
+        adapter = PeerCheckedAdapter(s.allow_private, max_retries=retry, pool_connections=4, pool_maxsize=4)
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
 
@@ -410,6 +418,41 @@ def token_from_env(params: Mapping[str, Any], base_url: str, env: Mapping[str, s
     header = str(params.get("token_header") or "Authorization")
     scheme = "Bearer" if header.lower() == "authorization" else ""
     return Token(str(name), value, frozenset(h for h in hosts if h), header, scheme)
+
+
+class _PeerCheck:
+    """Refuses a connection whose peer is not a public address.
+
+    `check_url` resolves the host before the request; this checks the address the socket
+    actually reached, so DNS that answers differently the second time (rebinding) cannot
+    steer a fetch to an internal address.
+    """
+
+    allow_private: frozenset[str] = frozenset()
+
+    def _new_conn(self):  # type: ignore[no-untyped-def]
+        sock = super()._new_conn()  # type: ignore[misc]
+        peer = sock.getpeername()[0]
+        exempt = self.host in self.allow_private or f"{self.host}:{self.port}" in self.allow_private
+        if not exempt and not is_public_address(peer):
+            sock.close()
+            raise NewConnectionError(self, f"refused: {self.host} connected to the non-public address {peer}")
+        return sock
+
+
+class PeerCheckedAdapter(HTTPAdapter):
+    """requests' adapter with connection pools whose connections check their peer address."""
+
+    def __init__(self, allow_private: frozenset[str], **kw: Any):
+        conn = type("PeerCheckedHTTPConnection", (_PeerCheck, HTTPConnection), {"allow_private": allow_private})
+        sconn = type("PeerCheckedHTTPSConnection", (_PeerCheck, HTTPSConnection), {"allow_private": allow_private})
+        self._pools = {"http": type("PeerCheckedPool", (HTTPConnectionPool,), {"ConnectionCls": conn}),
+                       "https": type("PeerCheckedHTTPSPool", (HTTPSConnectionPool,), {"ConnectionCls": sconn})}
+        super().__init__(**kw)
+
+    def init_poolmanager(self, *args: Any, **kw: Any) -> None:
+        super().init_poolmanager(*args, **kw)
+        self.poolmanager.pool_classes_by_scheme = self._pools
 
 
 def client_for(name: str, base_url: str, params: Mapping[str, Any], settings: HttpSettings,
