@@ -4,7 +4,8 @@ Each event does one job: `on_files` adds the pages from `knowhow.site.pages.gene
 pages get an edit link to their YAML file); `on_page_markdown`/`on_page_content`/`on_page_context`
 pass a generated page's finished HTML through without re-parsing it; `on_serve` makes `mkdocs serve` rebuild when
 the registry, the harvest state or the benchmark results change. Engines that ignore hooks
-(Zensical) get the same pages from `knowhow build --engine zensical` (a staging folder).
+(Zensical) get the same pages in a staging folder (`knowhow.site.assemble.write_staging`, used by
+`benchmarks/zensical_smoke.py`).
 """
 
 from __future__ import annotations
