@@ -7,8 +7,11 @@ one API item to one record dict, tested without a network).
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Iterator, Mapping, Protocol
+
+log = logging.getLogger(__name__)
 
 
 class SourceError(Exception):
@@ -99,12 +102,16 @@ class Http(Protocol):
 
 
 class Adapter:
-    """Base of every source adapter; subclasses set `type` and `kind` and implement `records`."""
+    """Base of every source adapter; subclasses set `type` and `kind` (or `kinds`) and implement `records`."""
 
     type: ClassVar[str]
     kind: ClassVar[str]
+    kinds: ClassVar[tuple[str, ...]] = ()  # the record kinds it can fill; empty means just `kind`
 
     def __init__(self, config: SourceConfig, http: Http, context: Mapping[str, Any] | None = None):
+        fills = self.kinds or (self.kind,)
+        if config.kind not in fills:
+            raise SourceError(f"{config.name}: {self.type} fills {' or '.join(fills)}, not {config.kind!r}")
         self.config = config
         self.http = http
         # Read-only view of the registry the adapter may need (e.g. which repositories to ask about).
@@ -118,3 +125,26 @@ class Adapter:
     def records(self) -> Iterator[dict[str, Any]]:
         """Yield one record dict per item (with 'id'); raise SourceError to stop the source."""
         raise NotImplementedError
+
+    def problem(self, message: str, *, skipped: bool = False) -> None:
+        """Report a per-item problem; `skipped` items make the run incomplete (nothing is withdrawn)."""
+        log.warning("%s: %s", self.config.name, message)
+        self.problems.append(message)
+        if skipped:
+            self.complete = False
+
+    def get_object(self, url: str, params: Mapping[str, Any] | None = None,
+                   headers: Mapping[str, str] | None = None) -> dict[str, Any]:
+        """A JSON object from url; anything else is a bad response."""
+        body = self.http.get(url, params=params, headers=headers).json()
+        if not isinstance(body, dict):
+            raise BadResponse(f"{url}: expected a JSON object")
+        return body
+
+    def get_optional(self, url: str, params: Mapping[str, Any] | None = None,
+                     headers: Mapping[str, str] | None = None) -> dict[str, Any] | None:
+        """Like get_object, for a resource whose absence is an answer (no release yet): None on 404."""
+        try:
+            return self.get_object(url, params, headers)
+        except NotFound:
+            return None

@@ -15,15 +15,12 @@ collection counts for the portal only).
 
 from __future__ import annotations
 
-import logging
 from typing import Any, ClassVar, Iterator
 from urllib.parse import quote, urlsplit
 
 from ..base import Adapter, BadResponse, NotFound, SourceError
 from . import values as v
 from .targets import doi_of, records_of
-
-log = logging.getLogger(__name__)
 
 SOFTWARE_FACTS = ("citations", "versions")
 OPEN_DATA_FACTS = ("dois", "citations", "views", "downloads")
@@ -110,14 +107,8 @@ class DataCite(Adapter):
     def records(self) -> Iterator[dict[str, Any]]:
         if self.config.kind == "software":
             yield from self._software()
-        elif self.config.kind == "open_data":
+        else:  # "open_data": the base class refuses any other kind
             yield from self._collections()
-        else:
-            raise SourceError(f"{self.config.name}: datacite fills software or open_data, not {self.config.kind!r}")
-
-    def problem(self, message: str) -> None:
-        log.warning("%s: %s", self.config.name, message)
-        self.problems.append(message)
 
     # ------------------------------------------------------------------ software
 

@@ -16,16 +16,13 @@ Rate limits: the transport stops the source with `RateLimited` (reset time inclu
 
 from __future__ import annotations
 
-import logging
 from typing import Any, ClassVar, Iterator
 from urllib.parse import quote, urljoin, urlsplit
 
 from ...sanitize import safe_url
-from ..base import Adapter, BadResponse, NotFound, RateLimited, SourceError
+from ..base import Adapter, BadResponse, NotFound, RateLimited
 from . import values as v
 from .targets import RepoRef, github_ref, records_of
-
-log = logging.getLogger(__name__)
 
 ACCEPT = {"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28"}
 BATCH = 100  # aliases per GraphQL request: the largest batch third-party tools report working
@@ -184,14 +181,8 @@ class GitHub(Adapter):
     def records(self) -> Iterator[dict[str, Any]]:
         if self.config.kind == "collaborations":
             yield from self._collaborations()
-        elif self.config.kind == "software":
+        else:  # "software": the base class refuses any other kind
             yield from self._software()
-        else:
-            raise SourceError(f"{self.config.name}: github fills software or collaborations, not {self.config.kind!r}")
-
-    def problem(self, message: str) -> None:
-        log.warning("%s: %s", self.config.name, message)
-        self.problems.append(message)
 
     # ------------------------------------------------------------------ software
 
@@ -241,18 +232,12 @@ class GitHub(Adapter):
             for i, node in sorted(nodes.items()):
                 yield batch[i].key, (graphql_facts(node), graphql_extras(node))
 
-    def _json(self, url: str, params: dict[str, Any] | None = None) -> Any:
-        body = self.http.get(url, params=params, headers=ACCEPT).json()
-        if not isinstance(body, dict):
-            raise BadResponse(f"{url}: expected a JSON object")
-        return body
+    def _json(self, url: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
+        return self.get_object(url, params, ACCEPT)
 
     def _optional(self, url: str) -> dict[str, Any] | None:
         """A resource whose absence is an answer (no release yet, empty repository)."""
-        try:
-            return self._json(url)
-        except NotFound:
-            return None
+        return self.get_optional(url, None, ACCEPT)
 
     # ------------------------------------------------------------------ collaborations
 

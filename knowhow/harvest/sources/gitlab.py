@@ -13,15 +13,12 @@ release. A collaboration repository URL that is not a project is listed as a gro
 
 from __future__ import annotations
 
-import logging
 from typing import Any, ClassVar, Iterator
 from urllib.parse import quote, urlsplit
 
-from ..base import Adapter, BadResponse, NotFound, SourceError
+from ..base import Adapter, BadResponse, NotFound
 from . import values as v
 from .targets import RepoRef, api_root, gitlab_ref, records_of
-
-log = logging.getLogger(__name__)
 
 SOFTWARE_FACTS = ("stars", "forks", "open_issues", "archived", "last_commit", "latest_release",
                   "latest_release_date", "repository_license", "topics")
@@ -103,14 +100,8 @@ class GitLab(Adapter):
     def records(self) -> Iterator[dict[str, Any]]:
         if self.config.kind == "software":
             yield from self._software()
-        elif self.config.kind == "collaborations":
+        else:  # "collaborations": the base class refuses any other kind
             yield from self._collaborations()
-        else:
-            raise SourceError(f"{self.config.name}: gitlab fills software or collaborations, not {self.config.kind!r}")
-
-    def problem(self, message: str) -> None:
-        log.warning("%s: %s", self.config.name, message)
-        self.problems.append(message)
 
     # ------------------------------------------------------------------ software
 
@@ -129,13 +120,13 @@ class GitLab(Adapter):
     def _project_facts(self, ref: RepoRef) -> tuple[dict[str, Any], dict[str, Any]] | None:
         url = project_url(self.api, ref.path)
         try:
-            project = self._object(url, {"license": "true"})
+            project = self.get_object(url, {"license": "true"})
         except NotFound:
             self.problem(f"{self.host}/{ref.path}: project not found")
             return None
         branch = None
         if project.get("default_branch"):
-            branch = self._optional(f"{url}/repository/branches/{quote(str(project['default_branch']), safe='')}")
+            branch = self.get_optional(f"{url}/repository/branches/{quote(str(project['default_branch']), safe='')}")
         try:
             releases = self.http.get(f"{url}/releases",
                                      params={"per_page": 1, "order_by": "released_at", "sort": "desc"}).json()
@@ -144,18 +135,6 @@ class GitLab(Adapter):
         if not isinstance(releases, list):
             raise BadResponse(f"{url}/releases: expected a JSON array")
         return project_facts(project, branch, releases), project_extras(project)
-
-    def _object(self, url: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
-        body = self.http.get(url, params=params).json()
-        if not isinstance(body, dict):
-            raise BadResponse(f"{url}: expected a JSON object")
-        return body
-
-    def _optional(self, url: str) -> dict[str, Any] | None:
-        try:
-            return self._object(url)
-        except NotFound:
-            return None
 
     # ------------------------------------------------------------------ collaborations
 
@@ -179,7 +158,7 @@ class GitLab(Adapter):
     def _project_or_group(self, ref: RepoRef) -> list[dict[str, Any]] | None:
         if ref.name:  # group/project or group/subgroup: a project first
             try:
-                return [self._object(project_url(self.api, ref.path))]
+                return [self.get_object(project_url(self.api, ref.path))]
             except NotFound:
                 pass
         for kind, extra in (("groups", {"include_subgroups": "true"}), ("users", {})):

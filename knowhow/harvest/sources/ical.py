@@ -15,7 +15,6 @@ else UTC), `page_url` (event URL when an event has none), `max_occurrences` (20)
 
 from __future__ import annotations
 
-import logging
 from datetime import date, datetime, timedelta, timezone
 from itertools import islice
 from typing import Any, ClassVar, Iterator
@@ -25,8 +24,6 @@ from dateutil.rrule import rrulestr
 
 from ..base import Adapter, BadResponse
 from . import eventfields as f
-
-log = logging.getLogger(__name__)
 
 CRITICAL = {"DTSTART", "DTEND", "DURATION", "UID", "RRULE", "RECURRENCE-ID"}
 
@@ -212,18 +209,10 @@ class ICal(Adapter):
                                                    organisers=list(p.get("organisers") or []),
                                                    limit=limit, horizon_days=horizon)
                 except Skip as exc:
-                    self._skip(f"event {str(_text(ev, 'UID'))[:60]!r} skipped: {exc}")
+                    self.problem(f"event {str(_text(ev, 'UID'))[:60]!r} skipped: {exc}", skipped=True)
                     continue
                 for message in problems:
-                    self._note(f"event {str(_text(ev, 'UID'))[:60]!r}: {message}")
+                    self.problem(f"event {str(_text(ev, 'UID'))[:60]!r}: {message}")
                 if str(ev.get("STATUS") or "").upper() == "CANCELLED":
                     continue
                 yield from records
-
-    def _note(self, message: str) -> None:
-        log.warning("%s: %s", self.config.name, message)
-        self.problems.append(message)
-
-    def _skip(self, message: str) -> None:
-        self._note(message)
-        self.complete = False

@@ -12,14 +12,11 @@ params: `category` (id, default 0 = the whole server), `from` / `to` (Indico dat
 
 from __future__ import annotations
 
-import logging
 from datetime import datetime
 from typing import Any, ClassVar, Iterator
 
 from ..base import Adapter, BadResponse
 from . import eventfields as f
-
-log = logging.getLogger(__name__)
 
 TYPES = {"conference": "conference", "meeting": "meeting"}
 MAX_LIMIT = 1000
@@ -104,19 +101,20 @@ class Indico(Adapter):
             results = self._results(body)
             for item in results:
                 if not isinstance(item, dict):
-                    self._skip("a result that is not an object")
+                    self.problem("a result that is not an object", skipped=True)
                     continue
                 if cancelled(item):
                     continue  # not happening: no longer listed, so withdrawn if it was
                 record = map_event(item, source=self.config.name, base_url=base, organisers=organisers,
                                    country=p.get("country"))
                 if record is None:
-                    self._skip(f"event {str(item.get('id'))[:20]!r} has no id, title or readable start date")
+                    self.problem(f"event {str(item.get('id'))[:20]!r} has no id, title or readable start date",
+                                 skipped=True)
                     continue
                 yield record
             if len(results) < limit:
                 return
-        self._skip(f"stopped after {max_pages} pages of {limit} (max_pages)")
+        self.problem(f"stopped after {max_pages} pages of {limit} (max_pages)", skipped=True)
 
     def _results(self, body: Any) -> list[Any]:
         if not isinstance(body, dict) or body.get("_type") != "HTTPAPIResult" or not isinstance(
@@ -124,8 +122,3 @@ class Indico(Adapter):
             msg = f.line(body.get("message")) if isinstance(body, dict) else None
             raise BadResponse(f"{self.config.name}: not an Indico export result" + (f": {msg}" if msg else ""))
         return body["results"]
-
-    def _skip(self, message: str) -> None:
-        log.warning("%s: %s", self.config.name, message)
-        self.problems.append(message)
-        self.complete = False

@@ -16,7 +16,6 @@ whose curated `api` is `{type: oai-pmh, endpoint: <this base_url>}`.
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Iterator
 from xml.etree.ElementTree import Element, ParseError
@@ -27,8 +26,6 @@ from defusedxml import DefusedXmlException
 from ..base import Adapter, BadResponse, SourceError, SourceUnavailable
 from . import values as v
 from .targets import records_of, same_endpoint
-
-log = logging.getLogger(__name__)
 
 OAI = "{http://www.openarchives.org/OAI/2.0/}"
 FACTS = ("records", "latest_record")
@@ -122,10 +119,6 @@ class OAIPMH(Adapter):
         self.verb = str(self.config.params.get("verb", "ListIdentifiers"))
         self.restarts = 0
 
-    def problem(self, message: str) -> None:
-        log.warning("%s: %s", self.config.name, message)
-        self.problems.append(message)
-
     def targets(self) -> list[str]:
         known = dict(records_of(self.context, "open_data"))
         wanted = self.config.params.get("record")
@@ -138,8 +131,6 @@ class OAIPMH(Adapter):
                 and same_endpoint(rec["api"].get("endpoint"), self.config.base_url)]
 
     def records(self) -> Iterator[dict[str, Any]]:
-        if self.config.kind != "open_data":
-            raise SourceError(f"{self.config.name}: oaipmh fills open_data, not {self.config.kind!r}")
         if self.verb not in VERBS:
             raise SourceError(f"{self.config.name}: verb must be one of {', '.join(VERBS)}")
         targets = self.targets()

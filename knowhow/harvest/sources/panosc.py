@@ -18,7 +18,6 @@ the LoopBack filter `{"limit": L, "skip": S, "fields": {"pid": true}}` until a s
 from __future__ import annotations
 
 import json
-import logging
 from typing import Any, ClassVar, Iterator
 from urllib.parse import urljoin
 
@@ -26,8 +25,6 @@ from ...sanitize import safe_url
 from ..base import Adapter, BadResponse, NotFound, SourceError
 from . import values as v
 from .targets import records_of
-
-log = logging.getLogger(__name__)
 
 FACTS = ("datasets", "documents")
 MODELS = {"datasets": "Datasets", "documents": "Documents"}
@@ -79,10 +76,6 @@ class PaNOSC(Adapter):
         super().__init__(*args, **kwargs)
         self.base = self.config.base_url.rstrip("/") + "/"
 
-    def problem(self, message: str) -> None:
-        log.warning("%s: %s", self.config.name, message)
-        self.problems.append(message)
-
     def targets(self) -> dict[str, str]:
         """open_data id -> API base URL (ending in '/')."""
         params = self.config.params
@@ -110,8 +103,6 @@ class PaNOSC(Adapter):
         return out
 
     def records(self) -> Iterator[dict[str, Any]]:
-        if self.config.kind != "open_data":
-            raise SourceError(f"{self.config.name}: panosc fills open_data, not {self.config.kind!r}")
         for oid, api in self.targets().items():
             facts: dict[str, Any] = {}
             errors: dict[str, str] = {}

@@ -6,16 +6,13 @@ costs a 304 on the next run.
 
 from __future__ import annotations
 
-import logging
 import re
 from typing import Any, ClassVar, Iterator
 from urllib.parse import quote
 
-from ..base import Adapter, BadResponse, NotFound, SourceError
+from ..base import Adapter, BadResponse, NotFound
 from . import values as v
 from .targets import api_root, records_of
-
-log = logging.getLogger(__name__)
 
 FACTS = ("pypi_version", "pypi_release_date")
 _NAME = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$")
@@ -59,8 +56,6 @@ class PyPI(Adapter):
     facts: ClassVar[dict[str, tuple[str, ...]]] = {"software": FACTS}
 
     def records(self) -> Iterator[dict[str, Any]]:
-        if self.config.kind != "software":
-            raise SourceError(f"{self.config.name}: pypi fills software, not {self.config.kind!r}")
         base = api_root(self.config.base_url, "pypi")
         fetched: dict[str, dict[str, Any] | None] = {}
         for sid, rec in records_of(self.context, "software"):
@@ -91,7 +86,3 @@ class PyPI(Adapter):
         if not isinstance(body, dict):
             raise BadResponse(f"PyPI answered a non-object for {name}")
         return body
-
-    def problem(self, message: str) -> None:
-        log.warning("%s: %s", self.config.name, message)
-        self.problems.append(message)

@@ -14,15 +14,12 @@ params: `include_expired` (false), `page_size` (10/20/50/100, default 50), `max_
 
 from __future__ import annotations
 
-import logging
 from datetime import datetime, timezone
 from typing import Any, ClassVar, Iterator
 from urllib.parse import parse_qs, urlsplit
 
 from ..base import Adapter, BadResponse
 from . import eventfields as f
-
-log = logging.getLogger(__name__)
 
 JSONAPI = {"Accept": "application/vnd.api+json"}
 PAGE_SIZES = (10, 20, 50, 100)
@@ -135,8 +132,8 @@ class TeSS(Adapter):
                 record = map_event(item, source=self.config.name, base_url=base, organisers=organisers) \
                     if isinstance(item, dict) else None
                 if record is None:
-                    self._skip(f"item {str(item.get('id') if isinstance(item, dict) else item)[:40]!r} "
-                               "has no slug, title or readable start")
+                    self.problem(f"item {str(item.get('id') if isinstance(item, dict) else item)[:40]!r} "
+                               "has no slug, title or readable start", skipped=True)
                     continue
                 yield record
             nxt = next_page(body)
@@ -145,11 +142,11 @@ class TeSS(Adapter):
             if nxt <= page:
                 raise BadResponse(f"{self.config.name}: links.next goes back to page {nxt}")
             if len(seen_pages) >= max_pages:
-                self._skip(f"stopped after {max_pages} pages (max_pages)")
+                self.problem(f"stopped after {max_pages} pages (max_pages)", skipped=True)
                 break
             page = nxt
         if total is not None and fetched < total:
-            self._skip(f"TeSS announced {total} events but listed {fetched}")
+            self.problem(f"TeSS announced {total} events but listed {fetched}", skipped=True)
 
     def _items(self, body: Any) -> list[Any]:
         if isinstance(body, dict) and isinstance(body.get("error"), dict):
@@ -158,11 +155,6 @@ class TeSS(Adapter):
         if not isinstance(body, dict) or not isinstance(body.get("data"), list):
             raise BadResponse(f"{self.config.name}: not a JSON:API list (no 'data' array)")
         return body["data"]
-
-    def _skip(self, message: str) -> None:
-        log.warning("%s: %s", self.config.name, message)
-        self.problems.append(message)
-        self.complete = False
 
 
 def _results_count(body: dict[str, Any], current: int | None) -> int | None:

@@ -13,7 +13,6 @@ Views and downloads are Zenodo's *unique* counts (what its record pages show).
 
 from __future__ import annotations
 
-import logging
 import re
 from typing import Any, ClassVar, Iterator
 from urllib.parse import urlsplit
@@ -21,8 +20,6 @@ from urllib.parse import urlsplit
 from ..base import Adapter, BadResponse, NotFound, SourceError
 from . import values as v
 from .targets import api_root, doi_of, records_of
-
-log = logging.getLogger(__name__)
 
 SOFTWARE_FACTS = ("versions", "views", "downloads")
 OPEN_DATA_FACTS = ("records", "views", "downloads", "latest_record")
@@ -100,14 +97,8 @@ class Zenodo(Adapter):
     def records(self) -> Iterator[dict[str, Any]]:
         if self.config.kind == "software":
             yield from self._software()
-        elif self.config.kind == "open_data":
+        else:  # "open_data": the base class refuses any other kind
             yield from self._communities()
-        else:
-            raise SourceError(f"{self.config.name}: zenodo fills software or open_data, not {self.config.kind!r}")
-
-    def problem(self, message: str) -> None:
-        log.warning("%s: %s", self.config.name, message)
-        self.problems.append(message)
 
     # ------------------------------------------------------------------ software
 
