@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Iterator, Mapping, Protocol
+from urllib.parse import urlsplit
 
 log = logging.getLogger(__name__)
 
@@ -140,6 +141,40 @@ class Adapter:
         if not isinstance(body, dict):
             raise BadResponse(f"{url}: expected a JSON object")
         return body
+
+    def list_pages(self, url: str, params: Mapping[str, Any] | None = None,
+                   headers: Mapping[str, str] | None = None) -> Iterator[dict[str, Any]]:
+        """Objects of a JSON-array list endpoint, page after page (`params.max_pages`, default 50).
+
+        Follows `Link: rel="next"` on the same host (GitHub, GitLab) or `X-Next-Page` (GitLab
+        without keyset paging); a next link to another host, or a page seen twice, is refused.
+        """
+        max_pages = int(self.config.params.get("max_pages", 50))
+        origin = urlsplit(url)[:2]
+        base_params = dict(params or {})
+        seen: set[str] = set()
+        current: Mapping[str, Any] | None = params
+        for _ in range(max_pages):
+            resp = self.http.get(url, params=current, headers=headers)
+            items = resp.json()
+            if not isinstance(items, list):
+                raise BadResponse(f"{url}: expected a JSON array")
+            yield from (i for i in items if isinstance(i, dict))
+            nxt = (resp.links.get("next") or {}).get("url")
+            page = (resp.headers.get("X-Next-Page") or "").strip()
+            if nxt:
+                if urlsplit(nxt)[:2] != origin or nxt in seen:
+                    raise BadResponse(f"{url}: refusing next link {nxt!r} (other host or a loop)")
+                seen.add(nxt)
+                url, current = nxt, None
+            elif page.isdigit():
+                if page in seen:
+                    raise BadResponse(f"{url}: page {page} served twice")
+                seen.add(page)
+                current = {**base_params, "page": page}
+            else:
+                return
+        raise BadResponse(f"{url}: more than {max_pages} pages; raise max_pages if this is real")
 
     def get_optional(self, url: str, params: Mapping[str, Any] | None = None,
                      headers: Mapping[str, str] | None = None) -> dict[str, Any] | None:

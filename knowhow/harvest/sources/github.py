@@ -17,7 +17,7 @@ Rate limits: the transport stops the source with `RateLimited` (reset time inclu
 from __future__ import annotations
 
 from typing import Any, ClassVar, Iterator
-from urllib.parse import quote, urljoin, urlsplit
+from urllib.parse import quote, urljoin
 
 from ...sanitize import safe_url
 from ..base import Adapter, BadResponse, NotFound, RateLimited
@@ -268,29 +268,9 @@ class GitHub(Adapter):
     def _org_repos(self, owner: str) -> list[dict[str, Any]] | None:
         for kind, query in (("orgs", {"type": "public"}), ("users", {"type": "owner"})):
             try:
-                return list(self.pages(f"{self.api}{kind}/{quote(owner, safe='')}/repos",
-                                       {"per_page": 100, "sort": "full_name", **query}))
+                return list(self.list_pages(f"{self.api}{kind}/{quote(owner, safe='')}/repos",
+                                            {"per_page": 100, "sort": "full_name", **query}, ACCEPT))
             except NotFound:
                 continue
         self.problem(f"github.com/{owner}: no such organisation or user")
         return None
-
-    def pages(self, url: str, params: dict[str, Any] | None) -> Iterator[dict[str, Any]]:
-        """Items of a list endpoint, following `Link: rel="next"` on the same host only."""
-        max_pages = int(self.config.params.get("max_pages", 50))
-        origin = urlsplit(url)[:2]
-        seen: set[str] = set()
-        for _ in range(max_pages):
-            resp = self.http.get(url, params=params, headers=ACCEPT)
-            items = resp.json()
-            if not isinstance(items, list):
-                raise BadResponse(f"{url}: expected a JSON array")
-            yield from (i for i in items if isinstance(i, dict))
-            nxt = (resp.links.get("next") or {}).get("url")
-            if not nxt:
-                return
-            if urlsplit(nxt)[:2] != origin or nxt in seen:
-                raise BadResponse(f"{url}: refusing next link {nxt!r} (other host or a loop)")
-            seen.add(nxt)
-            url, params = nxt, None
-        raise BadResponse(f"{url}: more than {max_pages} pages; raise max_pages if this is real")

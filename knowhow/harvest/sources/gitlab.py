@@ -165,37 +165,9 @@ class GitLab(Adapter):
             if kind == "users" and ref.name:
                 break  # users have no nested namespaces
             try:
-                return list(self.pages(f"{self.api}{kind}/{quote(ref.path, safe='')}/projects",
-                                       {"per_page": 100, "order_by": "id", "sort": "asc", **extra}))
+                return list(self.list_pages(f"{self.api}{kind}/{quote(ref.path, safe='')}/projects",
+                                            {"per_page": 100, "order_by": "id", "sort": "asc", **extra}))
             except NotFound:
                 continue
         self.problem(f"{self.host}/{ref.path}: no such project, group or user")
         return None
-
-    def pages(self, url: str, params: dict[str, Any] | None) -> Iterator[dict[str, Any]]:
-        """Items of a list endpoint, following Link rel=next or X-Next-Page, on the same host only."""
-        max_pages = int(self.config.params.get("max_pages", 50))
-        origin = urlsplit(url)[:2]
-        base_params = dict(params or {})
-        seen: set[str] = set()
-        for _ in range(max_pages):
-            resp = self.http.get(url, params=params)
-            items = resp.json()
-            if not isinstance(items, list):
-                raise BadResponse(f"{url}: expected a JSON array")
-            yield from (i for i in items if isinstance(i, dict))
-            nxt = (resp.links.get("next") or {}).get("url")
-            page = (resp.headers.get("X-Next-Page") or "").strip()
-            if nxt:
-                if urlsplit(nxt)[:2] != origin or nxt in seen:
-                    raise BadResponse(f"{url}: refusing next link {nxt!r} (other host or a loop)")
-                seen.add(nxt)
-                url, params = nxt, None
-            elif page.isdigit():
-                if page in seen:
-                    raise BadResponse(f"{url}: page {page} served twice")
-                seen.add(page)
-                params = {**base_params, "page": page}
-            else:
-                return
-        raise BadResponse(f"{url}: more than {max_pages} pages; raise max_pages if this is real")
