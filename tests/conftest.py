@@ -13,6 +13,9 @@ SHARED = ROOT.parent / "shared"
 
 os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
 
+# Fixture modules shared by several test files (tests/ is on sys.path when pytest collects).
+pytest_plugins = ["harvest_support"]
+
 
 @pytest.fixture(autouse=True)
 def _no_internet(monkeypatch):

@@ -1,6 +1,6 @@
 """Harvest test helpers: the `replay` fixture and a transport with test-sized limits.
 
-Test modules import the fixture with `from harvest_support import replay  # noqa: F401`.
+The `replay` fixture is registered for every test module in tests/conftest.py (pytest_plugins).
 """
 
 from __future__ import annotations

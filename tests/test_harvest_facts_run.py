@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from harvest_support import DATA, make_settings, replay  # noqa: F401
+from harvest_support import DATA, make_settings
 from knowhow.harvest.base import SourceConfig
 from knowhow.harvest.config import HarvestConfig
 from knowhow.harvest.runner import run

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from harvest_support import DATA, make_client, replay  # noqa: F401
+from harvest_support import DATA, make_client
 from knowhow.harvest.base import BadResponse, RateLimited, SourceConfig, SourceUnavailable
 from knowhow.harvest.http import Token
 from knowhow.harvest.sources import github as gh

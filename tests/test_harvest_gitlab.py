@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from harvest_support import DATA, make_client, replay  # noqa: F401
+from harvest_support import DATA, make_client
 from knowhow.harvest.base import SourceConfig
 from knowhow.harvest.sources import gitlab as gl
 from knowhow.harvest.sources.targets import api_root

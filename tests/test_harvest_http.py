@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from harvest_support import make_client, replay  # noqa: F401
+from harvest_support import make_client
 from knowhow.harvest.base import AuthError, BadResponse, NotFound, RateLimited, SourceUnavailable
 from knowhow.harvest.http import HttpClient, HttpSettings, ResponseCache, Token, parse_json, token_from_env
 from knowhow.harvest.urls import BlockedURL, check_url

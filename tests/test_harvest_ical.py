@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from harvest_support import DATA, make_client, replay  # noqa: F401
+from harvest_support import DATA, make_client
 from knowhow.harvest.base import BadResponse, SourceConfig
 from knowhow.harvest.sources.ical import ICal
 from knowhow.registry.model import Event

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from harvest_support import DATA, make_client, replay  # noqa: F401
+from harvest_support import DATA, make_client
 from knowhow.harvest.base import BadResponse, SourceConfig
 from knowhow.harvest.sources.indico import Indico, indico_time, map_event
 from knowhow.registry.model import Event

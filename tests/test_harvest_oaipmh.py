@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from harvest_support import DATA, make_client, replay  # noqa: F401
+from harvest_support import DATA, make_client
 from knowhow.harvest.base import BadResponse, SourceConfig, SourceUnavailable
 from knowhow.harvest.sources import oaipmh as oai
 from knowhow.registry.model import OpenDataFacts

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from harvest_support import DATA, make_client, replay  # noqa: F401
+from harvest_support import DATA, make_client
 from knowhow.harvest.base import SourceConfig
 from knowhow.harvest.sources import pypi
 from knowhow.registry.model import SoftwareFacts

@@ -11,7 +11,7 @@ import json
 
 import pytest
 
-from harvest_support import SHARED_FIXTURES, make_client, replay  # noqa: F401
+from harvest_support import SHARED_FIXTURES, make_client
 from knowhow.harvest.base import SourceConfig
 from knowhow.harvest.sources.ical import ICal
 from knowhow.harvest.sources.indico import Indico

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from harvest_support import SHARED_FIXTURES, make_client, replay  # noqa: F401
+from harvest_support import SHARED_FIXTURES, make_client
 from knowhow.harvest.base import BadResponse, RateLimited, SourceConfig
 from knowhow.harvest.sources import datacite, github, gitlab, oaipmh, panosc, pypi, zenodo
 from knowhow.registry.model import CollaborationFacts, OpenDataFacts, SoftwareFacts

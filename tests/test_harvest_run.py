@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from harvest_support import DATA, make_settings, replay  # noqa: F401
+from harvest_support import DATA, make_settings
 from knowhow.cli import cli
 from knowhow.harvest.config import ConfigError, load
 from knowhow.harvest.report import markdown

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from harvest_support import DATA, make_client, replay  # noqa: F401
+from harvest_support import DATA, make_client
 from knowhow.harvest.base import BadResponse, SourceConfig, SourceUnavailable
 from knowhow.harvest.sources.tess import TeSS, map_event, next_page, tess_time
 from knowhow.registry.model import Event

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from harvest_support import DATA, replay  # noqa: F401
+from harvest_support import DATA
 from workflow_support import Runner, bare_repo, git
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -12,7 +12,7 @@ from typing import Annotated, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from . import vocab
-from .types import (Count, Country, Day, Doi, Flag, Prose, Slug, Spdx, Technique, Text, TimeZone, Url, When,
+from .types import (Count, Country, Doi, Flag, Prose, Slug, Spdx, Technique, Text, TimeZone, Url, When,
                     Year)
 
 

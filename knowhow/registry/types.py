@@ -109,13 +109,6 @@ def _when(value: str) -> str:
     return value
 
 
-def _day(value: str) -> str:
-    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-        raise _err("bad-date", f"'{value}' is not a date", "write YYYY-MM-DD")
-    parse_when(value)
-    return value
-
-
 def _tz(value: str) -> str:
     try:
         ZoneInfo(value)
@@ -147,7 +140,6 @@ Country = Annotated[str, AfterValidator(_country),
                     WithJsonSchema({"type": "string", "enum": sorted(vocab.countries())})]
 Technique = Annotated[str, AfterValidator(_panet), WithJsonSchema({"type": "string", "enum": sorted(vocab.panet())})]
 When = Annotated[str, AfterValidator(_when), WithJsonSchema({"type": "string", "pattern": _WHEN_RE})]
-Day = Annotated[str, AfterValidator(_day), WithJsonSchema({"type": "string", "format": "date"})]
 TimeZone = Annotated[str, AfterValidator(_tz), WithJsonSchema({"type": "string", "description": "IANA time zone"})]
 Doi = Annotated[str, AfterValidator(_doi), WithJsonSchema({"type": "string", "pattern": r"^10\.\d{4,9}/\S+$"})]
 Year = Annotated[StrictInt, Field(ge=1950, le=2100)]
