@@ -11,11 +11,10 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from ..registry.merge import Merged
 from ..registry.model import KINDS
 from ..registry.store import Registry
+from ..registry.yamlio import load_file
 
 log = logging.getLogger(__name__)
 
@@ -131,11 +130,14 @@ def git_file_dates(repo_root: Path, registry_root: Path) -> dict[str, str]:
 
 
 def _load_any(path: Path) -> Any:
+    if path.suffix != ".json":
+        loaded = load_file(path)
+        for problem in loaded.problems:
+            log.warning("%s", problem.text())
+        return loaded.data if loaded.ok else None
     try:
-        text = path.read_text(encoding="utf-8")
-        return json.loads(text) if path.suffix == ".json" else yaml.load(text, Loader=getattr(yaml, "CSafeLoader",
-                                                                                                 yaml.SafeLoader))
-    except (OSError, ValueError, yaml.YAMLError) as exc:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
         log.warning("%s: ignored (%s)", path, exc)
         return None
 
