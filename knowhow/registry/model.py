@@ -72,18 +72,25 @@ class Facility(Record):
 
     name: Text = Field(description="Full name of the facility.")
     short_name: Text | None = Field(None, description="Acronym as people say it, e.g. ESRF.")
+    aliases: list[Text] = Field(default_factory=list,
+                                description="Other names people use for it, e.g. DLS, PETRA III, XFEL.")
     type: FacilityKind | None = Field(None, description="Kind of source.")
     country: Country | None = Field(None, description="ISO 3166-1 alpha-2 code, e.g. FR.")
     city: Text | None = None
     consortium: Consortium | None = Field(None, description="LEAPS, LENS or partner.")
     operator: Text | None = Field(None, description="Organisation that runs the facility, if different.")
     website: Url = Field(description="Home page.")
+    user_office: Url | None = Field(None, description="User office page: how to apply for beam time.")
     data_portal: Url | None = Field(None, description="Where users find the facility's data.")
     indico: Url | None = Field(None, description="The facility's Indico server.")
     github_orgs: list[Text] = Field(default_factory=list, description="GitHub organisation names.")
     gitlab_groups: list[Url] = Field(default_factory=list, description="GitLab groups (full URLs).")
     ror: str | None = Field(None, pattern=r"^0[a-hj-km-np-tv-z0-9]{6}[0-9]{2}$",
-                            description="ROR id without the https://ror.org/ prefix.")
+                            description="The facility's own ROR id, without the https://ror.org/ prefix. "
+                                        "Never the operator's: that goes in operator_ror.")
+    operator_ror: str | None = Field(None, pattern=r"^0[a-hj-km-np-tv-z0-9]{6}[0-9]{2}$",
+                                     description="ROR id of the operating organisation, where the facility "
+                                                 "has none of its own.")
 
 
 class SoftwareFacility(Part):
