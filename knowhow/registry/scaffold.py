@@ -10,7 +10,7 @@ from pydantic import BaseModel
 from .model import KINDS
 
 # Fields only the harvester writes; a contributor never starts with them.
-HARVEST_ONLY = {"withdrawn", "also_listed", "facts", "hidden", "source"}
+HARVEST_ONLY = {"withdrawn", "also_listed", "facts", "hidden", "source", "review"}
 PLACEHOLDER_URL = "https://example.org/"
 SOURCE_PLACEHOLDER = "https://example.org/source-page"
 EXAMPLES = {
