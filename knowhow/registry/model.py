@@ -43,6 +43,13 @@ class Listing(Part):
     url: Url | None = Field(None, description="The record's page at that source.")
 
 
+class ReviewFlag(Part):
+    code: Text = Field(description="Which cross-check, e.g. licence-mismatch, archived, moved.")
+    field: Text = Field(description="The curated field the evidence contradicts.")
+    message: Text
+    evidence: Text | None = Field(None, description="Where the contradicting fact was found.")
+
+
 class Record(Part):
     """Fields every kind has."""
 
@@ -60,6 +67,9 @@ class Record(Part):
     withdrawn: Flag = Field(False, description="Harvested only: the source no longer lists this record.")
     also_listed: list[Listing] = Field(default_factory=list,
                                        description="Harvested only: other sources that list the same record.")
+    review: list[ReviewFlag] = Field(default_factory=list,
+                                     description="Harvested only: facts found at the sources that contradict the "
+                                                 "curated record, for a curator to review.")
 
 
 class Facility(Record):
