@@ -42,6 +42,13 @@ class BadResponse(SourceError):
     reason = "bad-response"
 
 
+class WrongAnswer(BadResponse):
+    """An answer about another record than the one asked for (another Zenodo concept, DOI,
+    repository or PaNOSC provider): nothing from it is taken, and the source stops."""
+
+    reason = "wrong-answer"
+
+
 class NotFound(BadResponse):
     """404/410: adapters may catch it for one item (a repository without releases) and go on."""
 

@@ -20,7 +20,7 @@ from typing import Any, ClassVar, Iterator
 from urllib.parse import quote, urljoin
 
 from ...sanitize import safe_url
-from ..base import Adapter, BadResponse, NotFound, RateLimited
+from ..base import Adapter, BadResponse, NotFound, RateLimited, WrongAnswer
 from . import values as v
 from .targets import RepoRef, github_ref, records_of
 
@@ -82,6 +82,14 @@ def graphql_facts(node: dict[str, Any]) -> dict[str, Any]:
         "repository_license": v.licence_label((node.get("licenseInfo") or {}).get("spdxId")),
         "topics": v.topics([((n or {}).get("topic") or {}).get("name") for n in topic_nodes]),
     })
+
+
+def check_repo(ref: RepoRef, full_name: Any) -> None:
+    """The answer must be about the repository asked for (GitHub follows renames and transfers
+    with a redirect, and GraphQL silently): WrongAnswer otherwise, naming where it went."""
+    if not isinstance(full_name, str) or full_name.lower() != ref.path.lower():
+        raise WrongAnswer(f"github.com/{ref.path}: the answer is about {str(full_name)[:100]!r} (renamed or moved? "
+                          "update the curated repository URL); nothing taken")
 
 
 def rest_extras(repo: dict[str, Any]) -> dict[str, Any]:
@@ -215,6 +223,7 @@ class GitHub(Adapter):
             except NotFound:
                 self.problem(f"github.com/{ref.path}: repository not found")
                 continue
+            check_repo(ref, repo.get("full_name"))
             release = self._optional(base + "/releases/latest")
             branch_name = repo.get("default_branch")
             branch = self._optional(f"{base}/branches/{quote(str(branch_name), safe='')}") if branch_name else None
@@ -230,6 +239,8 @@ class GitHub(Adapter):
             for i, message in sorted(problems.items()):
                 self.problem(f"github.com/{batch[i].path}: {message}")
             for i, node in sorted(nodes.items()):
+                url_ref = github_ref(node.get("url"))
+                check_repo(batch[i], node.get("nameWithOwner") or (url_ref.path if url_ref else None))
                 yield batch[i].key, (graphql_facts(node), graphql_extras(node))
 
     def _json(self, url: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -260,17 +271,25 @@ class GitHub(Adapter):
 
     def _one_repo(self, ref: RepoRef) -> list[dict[str, Any]] | None:
         try:
-            return [self._json(f"{self.api}repos/{quote(ref.owner, safe='')}/{quote(ref.name, safe='')}")]
+            repo = self._json(f"{self.api}repos/{quote(ref.owner, safe='')}/{quote(ref.name, safe='')}")
         except NotFound:
             self.problem(f"github.com/{ref.path}: repository not found")
             return None
+        check_repo(ref, repo.get("full_name"))
+        return [repo]
 
     def _org_repos(self, owner: str) -> list[dict[str, Any]] | None:
         for kind, query in (("orgs", {"type": "public"}), ("users", {"type": "owner"})):
             try:
-                return list(self.list_pages(f"{self.api}{kind}/{quote(owner, safe='')}/repos",
-                                            {"per_page": 100, "sort": "full_name", **query}, ACCEPT))
+                repos = list(self.list_pages(f"{self.api}{kind}/{quote(owner, safe='')}/repos",
+                                             {"per_page": 100, "sort": "full_name", **query}, ACCEPT))
             except NotFound:
                 continue
+            for repo in repos:  # every repository listed must be the organisation's own
+                login = (repo.get("owner") or {}).get("login") if isinstance(repo.get("owner"), dict) else None
+                if login is not None and str(login).lower() != owner.lower():
+                    raise WrongAnswer(f"github.com/{owner}: the listing holds {repo.get('full_name')!r} of another "
+                                      "owner; nothing taken")
+            return repos
         self.problem(f"github.com/{owner}: no such organisation or user")
         return None

@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import Any, ClassVar, Iterator
 from urllib.parse import quote, urlsplit
 
-from ..base import Adapter, BadResponse, NotFound
+from ..base import Adapter, BadResponse, NotFound, WrongAnswer
 from . import values as v
 from .targets import RepoRef, api_root, gitlab_ref, records_of
 
@@ -54,6 +54,14 @@ def project_facts(project: dict[str, Any], branch: dict[str, Any] | None = None,
         "repository_license": v.spdx(licence.get("key")) or v.text(licence.get("name"), 100),
         "topics": v.topics(topics),
     })
+
+
+def check_project(host: str, ref: RepoRef, project: dict[str, Any]) -> None:
+    """The answer must be the project asked for (GitLab redirects renamed projects): WrongAnswer otherwise."""
+    found = project.get("path_with_namespace")
+    if not isinstance(found, str) or found.lower() != ref.path.lower():
+        raise WrongAnswer(f"{host}/{ref.path}: the answer is about {str(found)[:100]!r} (renamed or moved? update "
+                          "the curated repository URL); nothing taken")
 
 
 def project_extras(project: dict[str, Any]) -> dict[str, Any]:
@@ -124,6 +132,7 @@ class GitLab(Adapter):
         except NotFound:
             self.problem(f"{self.host}/{ref.path}: project not found")
             return None
+        check_project(self.host, ref, project)
         branch = None
         if project.get("default_branch"):
             branch = self.get_optional(f"{url}/repository/branches/{quote(str(project['default_branch']), safe='')}")
@@ -158,9 +167,12 @@ class GitLab(Adapter):
     def _project_or_group(self, ref: RepoRef) -> list[dict[str, Any]] | None:
         if ref.name:  # group/project or group/subgroup: a project first
             try:
-                return [self.get_object(project_url(self.api, ref.path))]
+                project = self.get_object(project_url(self.api, ref.path))
             except NotFound:
-                pass
+                project = None
+            if project is not None:
+                check_project(self.host, ref, project)
+                return [project]
         for kind, extra in (("groups", {"include_subgroups": "true"}), ("users", {})):
             if kind == "users" and ref.name:
                 break  # users have no nested namespaces
