@@ -106,7 +106,8 @@ def test_github_graphql_node_about_another_repository(replay):
     answer["data"]["r0"]["nameWithOwner"] = "someone/else"
     replay.add("gh/graphql", answer, method="POST", etag=False)
     client = make_client(replay, token=Token("GITHUB_TOKEN", "t", frozenset({"127.0.0.1"})))
-    ctx = {"software": {"silx": SILX, "gone": {"id": "gone", "repository": "https://github.com/silx-kit/gone"}}}
+    gone = {"id": "zz-gone", "repository": "https://github.com/silx-kit/gone-away"}
+    ctx = {"software": {"silx": SILX, "zz-gone": gone}}
     with pytest.raises(WrongAnswer, match="'someone/else'"):
         list(adapter(replay, "github", "gh/", ctx, client=client).records())
 

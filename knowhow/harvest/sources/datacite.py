@@ -22,7 +22,7 @@ from ..base import Adapter, BadResponse, NotFound, SourceError, WrongAnswer
 from . import values as v
 from .targets import doi_of, records_of
 
-SOFTWARE_FACTS = ("citations", "versions")
+SOFTWARE_FACTS = ("citations", "versions", "concept_doi")
 OPEN_DATA_FACTS = ("dois", "citations", "views", "downloads")
 ZENODO_PREFIX = "10.5281/"
 
@@ -75,7 +75,19 @@ def software_facts(doi: str, attrs: dict[str, Any], versions: list[dict[str, Any
         counted = v.count(attrs.get("versionCount"))
         if counted is not None or own:
             facts["versions"] = max(counted or 0, len({doi_of(i.get("id")) for i in own}))
+        concept = concept_of(doi, attrs, bool(own) or bool(counted))
+        if concept:
+            facts["concept_doi"] = concept
     return facts
+
+
+def concept_of(doi: str, attrs: dict[str, Any], has_versions: bool) -> str | None:
+    """The concept DOI of a software DOI: the DOI it `IsVersionOf`, or itself when versions
+    declare it as theirs (the zenodo source states it for Zenodo DOIs)."""
+    for rel in attrs.get("relatedIdentifiers") or []:
+        if isinstance(rel, dict) and rel.get("relationType") == "IsVersionOf" and doi_of(rel.get("relatedIdentifier")):
+            return doi_of(rel.get("relatedIdentifier"))
+    return doi if has_versions else None
 
 
 def count_facts(body: Any) -> dict[str, Any]:

@@ -22,13 +22,14 @@ from urllib.parse import quote, urljoin
 from ...sanitize import safe_url
 from ..base import Adapter, BadResponse, NotFound, RateLimited, WrongAnswer
 from . import values as v
+from .citation import CffError, citation, decode_content
 from .targets import RepoRef, github_ref, records_of
 
 ACCEPT = {"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28"}
 BATCH = 100  # aliases per GraphQL request: the largest batch third-party tools report working
 
 SOFTWARE_FACTS = ("stars", "forks", "open_issues", "archived", "last_commit", "latest_release",
-                  "latest_release_date", "repository_license", "topics")
+                  "latest_release_date", "repository_license", "topics", "citation")
 COLLABORATION_FACTS = ("repositories", "stars", "last_activity")
 
 REPO_FIELDS = """
@@ -39,6 +40,7 @@ REPO_FIELDS = """
   repositoryTopics(first: 20) { nodes { topic { name } } }
   latestRelease { tagName name publishedAt url }
   defaultBranchRef { name target { ... on Commit { committedDate } } }
+  citationFile: object(expression: "HEAD:CITATION.cff") { ... on Blob { text byteSize } }
 """
 
 
@@ -104,9 +106,12 @@ def graphql_extras(node: dict[str, Any]) -> dict[str, Any]:
 
 
 def software_record(software_id: str, curated: dict[str, Any], facts: dict[str, Any],
-                    extras: dict[str, Any]) -> dict[str, Any]:
+                    extras: dict[str, Any], errors: dict[str, str] | None = None) -> dict[str, Any]:
     """The harvested record for a curated software id: facts, plus only the fields curated lacks."""
-    return {"id": software_id, **v.missing_only(curated, extras), "facts": facts}
+    record = {"id": software_id, **v.missing_only(curated, extras), "facts": facts}
+    if errors:
+        record["_errors"] = errors
+    return record
 
 
 def activity_facts(repos: list[dict[str, Any]]) -> dict[str, Any]:
@@ -211,9 +216,19 @@ class GitHub(Adapter):
     def _software(self) -> Iterator[dict[str, Any]]:
         targets = self._targets()
         fetch = self._graphql_batches if self.use_graphql() else self._rest_each
-        for key, (facts, extras) in fetch([ref for ref, _ in targets.values()]):
+        for key, (facts, extras, cff_text) in fetch([ref for ref, _ in targets.values()]):
+            ref = targets[key][0]
+            errors: dict[str, str] = {}
+            if cff_text is not None:
+                try:
+                    if isinstance(cff_text, CffError):
+                        raise cff_text
+                    facts = {**facts, "citation": citation(cff_text)}
+                except CffError as exc:
+                    errors["facts.citation"] = str(exc)  # the last good citation is kept
+                    self.problem(f"github.com/{ref.path}: {exc}", item=f"github.com/{ref.path}", code="unreadable")
             for sid, rec in targets[key][1]:
-                yield software_record(sid, rec, facts, extras)
+                yield software_record(sid, rec, facts, extras, errors)
 
     def _rest_each(self, refs: list[RepoRef]) -> Iterator[tuple[str, tuple[dict, dict]]]:
         for ref in refs:
@@ -227,7 +242,7 @@ class GitHub(Adapter):
             release = self._optional(base + "/releases/latest")
             branch_name = repo.get("default_branch")
             branch = self._optional(f"{base}/branches/{quote(str(branch_name), safe='')}") if branch_name else None
-            yield ref.key, (rest_facts(repo, release, branch), rest_extras(repo))
+            yield ref.key, (rest_facts(repo, release, branch), rest_extras(repo), self._cff(base, ref))
 
     def _graphql_batches(self, refs: list[RepoRef]) -> Iterator[tuple[str, tuple[dict, dict]]]:
         url = self.config.params.get("graphql_url") or urljoin(self.api, "graphql")
@@ -241,7 +256,20 @@ class GitHub(Adapter):
             for i, node in sorted(nodes.items()):
                 url_ref = github_ref(node.get("url"))
                 check_repo(batch[i], node.get("nameWithOwner") or (url_ref.path if url_ref else None))
-                yield batch[i].key, (graphql_facts(node), graphql_extras(node))
+                blob = node.get("citationFile") if isinstance(node.get("citationFile"), dict) else None
+                text = blob.get("text") if blob else None
+                yield batch[i].key, (graphql_facts(node), graphql_extras(node), text if isinstance(text, str) else None)
+
+    def _cff(self, base: str, ref: RepoRef) -> str | CffError | None:
+        """The repository's CITATION.cff from the default branch (None when it has none, the
+        error when its content cannot be decoded)."""
+        body = self._optional(base + "/contents/CITATION.cff")
+        if body is None:
+            return None
+        try:
+            return decode_content(body)
+        except CffError as exc:
+            return exc
 
     def _json(self, url: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
         return self.get_object(url, params, ACCEPT)

@@ -8,7 +8,8 @@ resolved to its concept first (`GET /api/records/N`).
 Open data: `params.communities` maps open_data ids to Zenodo community slugs; every page of
 `/api/records?communities=...` is followed through `links.next` to sum views and downloads.
 
-Views and downloads are Zenodo's *unique* counts (what its record pages show).
+Views and downloads are Zenodo's *unique* counts (what its record pages show); the concept DOI
+(all versions) is stated as `concept_doi`, for citing the software.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from ..base import Adapter, BadResponse, NotFound, SourceError, WrongAnswer
 from . import values as v
 from .targets import api_root, doi_of, records_of
 
-SOFTWARE_FACTS = ("versions", "views", "downloads")
+SOFTWARE_FACTS = ("versions", "views", "downloads", "concept_doi")
 OPEN_DATA_FACTS = ("records", "views", "downloads", "latest_record")
 
 
@@ -52,7 +53,8 @@ def software_facts(body: Any) -> dict[str, Any]:
     total, hits = search_hits(body)
     if not total or not hits:
         return {}
-    return v.compact({"versions": total, **record_stats(hits[0])})
+    # The concept DOI names every version together: what a "cite this software" should link.
+    return v.compact({"versions": total, **record_stats(hits[0]), "concept_doi": doi_of(hits[0].get("conceptdoi"))})
 
 
 def community_facts(total: int, hits: list[dict[str, Any]], complete: bool) -> dict[str, Any]:
