@@ -172,9 +172,25 @@ def measure(task: Task) -> dict:
         else:
             out = run_hdf5(task, data)
         out["ok"] = True
+        out["peak_rss_bytes"] = _peak_rss()
         return out
     except Exception as exc:  # any codec error becomes a recorded failure
         return {"ok": False, "error": _one_line(exc), "trace": traceback.format_exc(limit=3)}
+
+
+def _peak_rss() -> int | None:
+    from .runner import _vm_hwm
+
+    hwm = _vm_hwm(os.getpid())
+    if hwm:
+        return hwm
+    try:
+        import resource
+
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    except (ImportError, OSError):
+        return None
+    return peak if sys.platform == "darwin" else peak * 1024
 
 
 def verify(task: Task, expected_hash: str) -> dict:

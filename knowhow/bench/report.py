@@ -70,6 +70,7 @@ COLUMNS: tuple[tuple[str, str, str, str], ...] = (
     ("added_variance", "number", "", "variance a uniform ±eb error adds, as a fraction of the noise variance"),
     ("rmse_over_sigma", "number", "", "RMSE in units of the noise sigma"),
     ("mask_preserved", "boolean", "", "masked pixel values kept exactly"),
+    ("peak_rss_bytes", "integer", "B", "peak resident memory of the measuring process (ru_maxrss)"),
     ("exit_code", "integer", "", "exit code of the measuring process (negative: killed by that signal)"),
     ("elapsed_s", "number", "s", "wall time of the whole measurement, both processes"),
     ("worker", "string", "", "where it ran, for distributed runs"),

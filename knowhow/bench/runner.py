@@ -8,6 +8,7 @@ imported h5py and hdf5plugin (fast, the default on one machine), and a plain
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import multiprocessing as mp
@@ -16,8 +17,9 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -71,11 +73,23 @@ class ForkServer:
     def __init__(self) -> None:
         self.ctx = mp.get_context("forkserver")
         self.ctx.set_forkserver_preload(["knowhow.bench.runner", "h5py", "hdf5plugin"])
+        self.pids: set[int] = set()
+
+    def server_peak_bytes(self) -> int | None:
+        """High-water mark of the fork server itself (Linux), which every measuring child shares."""
+        try:
+            from multiprocessing import forkserver
+
+            pid = forkserver._forkserver._forkserver_pid  # the server is private API; absent elsewhere
+            return _vm_hwm(pid) if pid else None
+        except (AttributeError, ImportError):
+            return None
 
     def call(self, mode: str, payload: dict, timeout: float) -> Outcome:
         recv, send = self.ctx.Pipe(duplex=False)
         proc = self.ctx.Process(target=_child, args=(mode, payload, send), daemon=True)
         proc.start()
+        self.pids.add(proc.pid)
         send.close()
         result = None
         try:
@@ -87,6 +101,10 @@ class ForkServer:
                 result = recv.recv()
             except EOFError:
                 result = None
+        except BaseException:  # interrupted (Ctrl-C, SIGTERM): the child must not outlive us
+            proc.kill()
+            proc.join()
+            raise
         finally:
             recv.close()
         proc.join(30)
@@ -94,6 +112,59 @@ class ForkServer:
             proc.kill()
             proc.join()
         return Outcome(result, proc.exitcode)
+
+
+def _vm_hwm(pid: int) -> int | None:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
+def own_peak_bytes() -> int | None:
+    """This process's peak resident memory: VmHWM on Linux (ru_maxrss survives exec, so a process
+    started by a big one would report its parent's peak), else ru_maxrss."""
+    hwm = _vm_hwm(os.getpid())
+    if hwm:
+        return hwm
+    try:
+        import resource
+
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    except (ImportError, OSError):
+        return None
+    return peak if sys.platform == "darwin" else peak * 1024
+
+
+# The stated memory bound of a run: a fixed base (interpreter, numpy, h5py, the fork server) plus
+# a multiple of the sample: the parent holds the sample; the measuring child holds it, its
+# decoded copy and, for lossy codecs, float64 copies of both for the error statistics.
+MEMORY_BASE_BYTES = 400 << 20
+MEMORY_SAMPLE_FACTOR = 8
+
+
+def memory_bound_bytes(sample_bytes: int) -> int:
+    return MEMORY_BASE_BYTES + MEMORY_SAMPLE_FACTOR * sample_bytes
+
+
+@contextlib.contextmanager
+def terminate_as_interrupt() -> Iterator[None]:
+    """SIGTERM unwinds like Ctrl-C (KeyboardInterrupt), so every `finally` runs and the
+    scratch folder is removed; the previous handler comes back afterwards."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum, _frame) -> None:
+        raise KeyboardInterrupt(signal.Signals(signum).name)
+    old = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, old)
 
 
 class Subprocess:
@@ -183,7 +254,8 @@ def measure_pair(sample: Sample, codec: Codec, data_path: Path, work_dir: Path, 
     row.update({k: raw.get(k) for k in ("exact", "hash_ok", "chunks_total", "chunks_raw", "filters",
                                           "size_deterministic", "max_error", "rmse", "psnr", "max_rel_error",
                                           "pearson_r", "bound_held", "eb_over_sigma", "added_variance",
-                                          "rmse_over_sigma", "mask_preserved", "nonfinite_preserved") if k in raw})
+                                          "rmse_over_sigma", "mask_preserved", "nonfinite_preserved",
+                                          "peak_rss_bytes") if k in raw})
     bound = sample.lossy_bound(eb) if codec.lossy and eb else (None if codec.lossy else sample.lossless_bound())
     metrics.add_bound_fraction(row, bound if row.get("ratio") else None)
     status, why = "ok", ""
@@ -249,7 +321,11 @@ def run(pairs: list[tuple[Sample, Codec, str | None]], settings: Settings, isola
 
 
 def scratch_dir() -> str | None:
-    """A RAM-backed directory when there is one, so storage speed does not hide codec speed."""
+    """A RAM-backed directory when there is one, so storage speed does not hide codec speed
+    (KNOWHOW_BENCH_SCRATCH=DIR chooses another)."""
+    chosen = os.environ.get("KNOWHOW_BENCH_SCRATCH")
+    if chosen:
+        return chosen
     shm = Path("/dev/shm")
     return str(shm) if shm.is_dir() and os.access(shm, os.W_OK) else None
 
