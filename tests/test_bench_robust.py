@@ -159,3 +159,47 @@ def test_peak_memory_of_the_process_tree_is_measured_and_bounded(tmp_path):
     assert mem["largest_child_peak_bytes"] > mem["largest_sample_bytes"]  # the child really held the data
     assert mem["tree_peak_bytes"] <= mem["bound_bytes"] and mem["within_bound"], json.dumps(mem)
     assert "peak memory of the process tree" in run.stdout
+
+
+def test_lossy_codecs_are_checked_for_nan_and_inf(tmp_path):
+    path = tmp_path / "norm.h5"
+    rng = np.random.default_rng(2)
+    data = (1.0 + 0.01 * rng.standard_normal((8, 64, 64))).astype("f4")
+    data[3, 10, 10], data[5, 20, 20], data[6, 30, 30] = np.nan, np.inf, -np.inf
+    with h5py.File(path, "w") as f:
+        f.create_dataset("data", data=data, chunks=(1, 64, 64))
+    out = tmp_path / "out"
+    run = CliRunner().invoke(bench, [f"{path}:/data", "--out", str(out), "--reps", "1", "--sample", "first",
+                                     "--codec", "zfp-acc-0.1sigma", "--codec", "sz-abs-0.1sigma"])
+    assert run.exit_code == 0, run.output
+    doc = json.loads((out / "results.json").read_text())
+    rows = {r["codec"]: r for r in doc["results"]}
+    assert doc["datasets"][0]["params"]["nonfinite_values"] == 3
+    for name, r in rows.items():
+        assert r["nan_inf_preserved"] in (True, False), name  # probed for every lossy result
+        if r["nan_inf_preserved"] is False:
+            assert r["status"] == "failed" and "NaN" in r["reason"], r  # never reported ok on such data
+    assert any(r["nan_inf_preserved"] is False for r in rows.values())  # Zfp turns them into numbers
+    from knowhow.bench.recommend import picks
+
+    codecs = {c["name"]: c for c in doc["codecs"]}
+    assert not [p for p in picks(doc["results"], codecs, nonfinite=True) if p.row["nan_inf_preserved"] is False]
+
+
+def test_error_bounds_absolute_relative_to_range_or_noise(tmp_path):
+    path = tmp_path / "trace.h5"
+    with h5py.File(path, "w") as f:
+        f.create_dataset("data", data=np.linspace(0, 10, 24000) + 0.01 * np.sin(np.arange(24000)), chunks=(4000,))
+    for spec, expected, label in (("abs:0.002", 0.002, "abs 0.002"), ("range:1e-4", 1e-4 * 10.0, "0.0001 × range"),
+                                  ("sigma:0.5", None, "0.5 σ")):
+        out = tmp_path / spec.replace(":", "-")
+        run = CliRunner().invoke(bench, [f"{path}:/data", "--out", str(out), "--reps", "1", "--sample", "first",
+                                         "--codec", "sz3-abs-0.1sigma", "--error-bound", spec])
+        assert run.exit_code == 0, run.output
+        row = json.loads((out / "results.json").read_text())["results"][0]
+        assert row["error_bound_mode"] == label and row["status"] == "ok" and row["bound_held"]
+        assert row["nan_inf_preserved"] is False  # SZ3 hangs on NaN/Inf: the probe's timeout marks it
+        if expected:
+            assert row["error_bound"] == pytest.approx(expected, rel=1e-3)
+    bad = CliRunner().invoke(bench, [f"{path}:/data", "--error-bound", "rel:2"])
+    assert bad.exit_code == 1 and "use abs:VALUE, range:FRACTION or sigma:MULTIPLE" in bad.output

@@ -57,6 +57,9 @@ def _minutes(seconds: float) -> str:
 @click.option("--allow-external", is_flag=True,
               help="Follow external links, external raw storage and virtual-dataset sources outside the file's folder.")
 @click.option("--lossy-integers", is_flag=True, help="Also run lossy codecs on integer data.")
+@click.option("--error-bound", "error_bound", metavar="MODE:VALUE",
+              help="Error bound of every bounded lossy codec: abs:VALUE (data units), range:FRACTION (of the value "
+                   "range) or sigma:MULTIPLE (of the noise σ) [default: each codec's own σ multiple].")
 @click.option("--scheduler", metavar="ADDRESS", help="Run on a Dask cluster (tcp://host:8786); needs the 'dask' extra.")
 @click.option("--watts-per-core", type=click.FloatRange(0), default=12.0, show_default=True, help="Energy model.")
 @click.option("--pue", type=click.FloatRange(1.0), default=1.67, show_default=True, help="Data-centre PUE.")
@@ -65,7 +68,8 @@ def _minutes(seconds: float) -> str:
 @click.option("--list", "list_only", is_flag=True, help="List datasets of FILE (or the suite's datasets and codecs).")
 def bench(targets: tuple[str, ...], profile: str, suite_path: Path, out_dir: Path | None,
           codec_names: tuple[str, ...], dataset_names: tuple[str, ...], reps: int | None, timeout: float | None,
-          sample_mb: float, strategy: str, seed: int, allow_fill: bool, allow_external: bool, lossy_integers: bool, scheduler: str | None,
+          sample_mb: float, strategy: str, seed: int, allow_fill: bool, allow_external: bool, lossy_integers: bool,
+          error_bound: str | None, scheduler: str | None,
           watts_per_core: float, pue: float, grid_intensity: float, list_only: bool) -> None:
     """Benchmark hdf5plugin and h5py codecs on PaN-like data, or on your own HDF5 files.
 
@@ -92,8 +96,13 @@ def bench(targets: tuple[str, ...], profile: str, suite_path: Path, out_dir: Pat
     if missing:
         raise click.ClickException(f"dataset {missing[0]!r} is not in profile {profile!r} "
                                    f"(have: {', '.join(prof.datasets)})")
+    try:
+        bound = runner.parse_error_bound(error_bound) if error_bound else None
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
     settings = runner.Settings(reps=reps or prof.reps, timeout_s=timeout or prof.timeout_s,
-                               energy=EnergyModel(watts_per_core, pue, grid_intensity), lossy_integers=lossy_integers)
+                               energy=EnergyModel(watts_per_core, pue, grid_intensity), lossy_integers=lossy_integers,
+                               error_bound=bound)
 
     if targets:
         sess = _user_session(targets, prof, settings, codec_names, sample_mb, allow_external, list_only,

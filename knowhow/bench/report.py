@@ -60,6 +60,8 @@ COLUMNS: tuple[tuple[str, str, str, str], ...] = (
     ("fresh_read_ok", "boolean", "", "a separate process re-read the file and got the same bytes"),
     ("size_deterministic", "boolean", "", "same stored size in every repetition"),
     ("error_bound", "number", "", "absolute error bound given to a lossy codec (data units)"),
+    ("error_bound_mode", "string", "", "how the bound was set: 'k σ' (noise), 'abs v', or 'f × range'"),
+    ("nan_inf_preserved", "boolean", "", "lossy: NaN, +Inf and -Inf planted in one chunk came back unchanged"),
     ("max_error", "number", "", "error_stat:max_error"),
     ("rmse", "number", "", "error_stat:rmse"),
     ("psnr", "number", "dB", "error_stat:psnr (full range)"),

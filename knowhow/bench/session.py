@@ -124,7 +124,8 @@ def run(session: Session, out_dir: Path, progress: runner.ProgressFn | None = No
     prov = provenance.finish(prov, time.perf_counter() - t0)
     prov["memory"] = memory_peak(rows, described or [s.describe() for s in samples], isolation)
     settings = {"reps": session.settings.reps, "timeout_s": session.settings.timeout_s,
-                "lossy_integers": session.settings.lossy_integers}
+                "lossy_integers": session.settings.lossy_integers,
+                "error_bound": list(session.settings.error_bound) if session.settings.error_bound else None}
     doc = report.document(rows, profile=session.profile, samples=described,
                           codecs=[c.describe() for c in session.codecs], provenance=prov,
                           energy_model=session.settings.energy.describe(), settings=settings)
