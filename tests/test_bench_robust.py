@@ -200,6 +200,6 @@ def test_error_bounds_absolute_relative_to_range_or_noise(tmp_path):
         assert row["error_bound_mode"] == label and row["status"] == "ok" and row["bound_held"]
         assert row["nan_inf_preserved"] is False  # SZ3 hangs on NaN/Inf: the probe's timeout marks it
         if expected:
-            assert row["error_bound"] == pytest.approx(expected, rel=1e-3)
+            assert row["error_bound"] == pytest.approx(expected, rel=1e-2)
     bad = CliRunner().invoke(bench, [f"{path}:/data", "--error-bound", "rel:2"])
     assert bad.exit_code == 1 and "use abs:VALUE, range:FRACTION or sigma:MULTIPLE" in bad.output
