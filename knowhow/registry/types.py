@@ -109,6 +109,13 @@ def _when(value: str) -> str:
     return value
 
 
+def _instant(value: str) -> str:
+    if not isinstance(parse_when(value), datetime):
+        raise _err("missing-time", f"'{value}' is a date without a time",
+                   f"write the time and UTC offset the source states, e.g. '{value}T17:00:00+01:00'")
+    return value
+
+
 def _tz(value: str) -> str:
     try:
         ZoneInfo(value)
@@ -133,6 +140,9 @@ _WHEN_RE = r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})
 Slug = Annotated[str, AfterValidator(_slug),
                  WithJsonSchema({"type": "string", "pattern": SLUG,
                                  "description": "Record id: lower-case letters, digits and '-'"})]
+RecordRef = Annotated[str, Field(pattern=r"^[a-z_]{2,40}/[a-z0-9][a-z0-9-]{0,79}$"),
+                      WithJsonSchema({"type": "string", "pattern": r"^[a-z_]{2,40}/[a-z0-9][a-z0-9-]{0,79}$",
+                                      "description": "Another record, as kind/id, e.g. software/silx"})]
 Url = Annotated[str, AfterValidator(_url),
                 WithJsonSchema({"type": "string", "format": "uri", "pattern": "^https?://", "maxLength": 2000})]
 Spdx = Annotated[str, AfterValidator(_spdx), WithJsonSchema({"type": "string", "description": "SPDX licence id"})]
@@ -140,6 +150,8 @@ Country = Annotated[str, AfterValidator(_country),
                     WithJsonSchema({"type": "string", "enum": sorted(vocab.countries())})]
 Technique = Annotated[str, AfterValidator(_panet), WithJsonSchema({"type": "string", "enum": sorted(vocab.panet())})]
 When = Annotated[str, AfterValidator(_when), WithJsonSchema({"type": "string", "pattern": _WHEN_RE})]
+Instant = Annotated[str, AfterValidator(_instant),
+                    WithJsonSchema({"type": "string", "pattern": _WHEN_RE.replace(")?$", ")$", 1)})]
 TimeZone = Annotated[str, AfterValidator(_tz), WithJsonSchema({"type": "string", "description": "IANA time zone"})]
 Doi = Annotated[str, AfterValidator(_doi), WithJsonSchema({"type": "string", "pattern": r"^10\.\d{4,9}/\S+$"})]
 Year = Annotated[StrictInt, Field(ge=1950, le=2100)]
