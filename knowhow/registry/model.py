@@ -12,7 +12,7 @@ from typing import Annotated, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from . import vocab
-from .types import (Count, Country, Doi, Flag, Instant, Prose, RecordRef, Slug, Spdx, Technique, Text, TimeZone, Url,
+from .types import (Count, Country, Doi, Flag, Prose, RecordRef, Slug, Spdx, Technique, Text, TimeZone, Url,
                     When, Year)
 
 
@@ -317,7 +317,7 @@ class News(Record):
     links_to: ClassVar[tuple[tuple[str, str], ...]] = (("related/*", "*"),)
 
     title: Text = Field(description="Headline.")
-    date: When = Field(description="Publication date, e.g. 2026-03-02.")
+    date: When = Field(description="Date of the news: when it was announced, e.g. 2026-03-02.")
     description: Prose = Field(description="Summary: what happened, in one to three sentences "
                                            "(a small Markdown subset is allowed).")
     body: Prose | None = Field(None, description="The full text, if the portal publishes it (same Markdown subset).")
@@ -372,7 +372,8 @@ class Funding(Record):
     programme: Text | None = Field(None, description="Programme, e.g. Horizon Europe, Research Infrastructures.")
     call_id: Text | None = Field(None, description="The funder's identifier of the call or topic.")
     opens: When | None = Field(None, description="Opening: date, or date-time with UTC offset.")
-    deadline: Instant = Field(description="Deadline: date-time with UTC offset, e.g. 2026-03-12T17:00:00+01:00.")
+    deadline: When = Field(description="Deadline: date-time with UTC offset where the funder states the time "
+                                        "(e.g. 2026-03-12T17:00:00+01:00), else the date.")
     timezone: TimeZone | None = Field(None, description="Time zone the funder states the deadline in, "
                                                         "e.g. Europe/Brussels.")
     topics: list[Text] = Field(default_factory=list, description="Subjects the call covers.")
@@ -382,7 +383,8 @@ class Funding(Record):
 class Role(Part):
     role: Text = Field(description="e.g. Chair, Co-chair, Coordinator.")
     name: Text | None = Field(None, description="The person, as published for this role on the source page.")
-    facility: Slug | None = Field(None, description="Facility id of the person's employer.")
+    affiliation: Text | None = Field(None, description="Employer as published with the role, e.g. DESY.")
+    facility: Slug | None = Field(None, description="Facility id of the employer, where it is one facility.")
     source: Url | None = Field(None, description="Public page that names the person in this role.")
 
 

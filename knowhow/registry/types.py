@@ -109,13 +109,6 @@ def _when(value: str) -> str:
     return value
 
 
-def _instant(value: str) -> str:
-    if not isinstance(parse_when(value), datetime):
-        raise _err("missing-time", f"'{value}' is a date without a time",
-                   f"write the time and UTC offset the source states, e.g. '{value}T17:00:00+01:00'")
-    return value
-
-
 def _tz(value: str) -> str:
     try:
         ZoneInfo(value)
@@ -150,8 +143,6 @@ Country = Annotated[str, AfterValidator(_country),
                     WithJsonSchema({"type": "string", "enum": sorted(vocab.countries())})]
 Technique = Annotated[str, AfterValidator(_panet), WithJsonSchema({"type": "string", "enum": sorted(vocab.panet())})]
 When = Annotated[str, AfterValidator(_when), WithJsonSchema({"type": "string", "pattern": _WHEN_RE})]
-Instant = Annotated[str, AfterValidator(_instant),
-                    WithJsonSchema({"type": "string", "pattern": _WHEN_RE.replace(")?$", ")$", 1)})]
 TimeZone = Annotated[str, AfterValidator(_tz), WithJsonSchema({"type": "string", "description": "IANA time zone"})]
 Doi = Annotated[str, AfterValidator(_doi), WithJsonSchema({"type": "string", "pattern": r"^10\.\d{4,9}/\S+$"})]
 Year = Annotated[StrictInt, Field(ge=1950, le=2100)]

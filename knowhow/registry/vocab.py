@@ -79,7 +79,7 @@ JOB_CONTRACTS = {
     "student": "Student or internship",
 }
 GROUP_TYPES = {"working-group": "Working group", "interest-group": "Special interest group", "project": "Project"}
-GROUP_STATUS = {"active": "Active", "completed": "Completed"}
+GROUP_STATUS = {"active": "Active", "proposed": "Under evaluation", "completed": "Completed"}
 LINK_CATEGORIES = {
     "policy": "Policies",
     "standard": "Standards and ontologies",

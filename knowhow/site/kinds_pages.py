@@ -220,9 +220,10 @@ def wg3_page(g: Graph) -> str:
         current=[c for c in children if c.data.get("status") != "completed"],
         completed=[c for c in children if c.data.get("status") == "completed"],
         members=[(f, g.ids["facilities"].get(f), people.get(f, [])) for f in members],
-        unplaced=people.get("", []), software=sorted(software.values(), key=g.title),
+        software=sorted(software.values(), key=g.title),
         open_calls=open_calls, news=news_sorted(g)[:WG3_NEWS], others=roots[1:],
         open_data=len(g.by_kind["open_data"]), html=lambda r: description_html(r.data.get("description")),
+        group_mandate=lambda r: description_html(r.data.get("mandate")),
         mandate=description_html(root.data.get("mandate")) if root and root.data.get("mandate") else "",
         rec_link=lambda r: Markup('<a href="{}">{}</a>').format(relurl(here, g.url(r)), g.title(r)),
     )
