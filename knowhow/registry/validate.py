@@ -182,8 +182,9 @@ class Validator:
             for pattern, target in KINDS[kind].links_to:
                 for rec in records.values():
                     for loc, value in _walk(rec.data, pattern.split("/")):
-                        if target == "*" and isinstance(value, str):  # kind/id: any kind
-                            problem = self._any_kind(rec, loc, value, ids)
+                        if target == "*":  # kind/id of any kind; a malformed one the model reports
+                            problem = self._any_kind(rec, loc, value, ids) if isinstance(value, str) \
+                                and "/" in value else None
                             if problem:
                                 yield problem
                             continue
