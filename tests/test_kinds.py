@@ -295,3 +295,14 @@ def test_kinds_pages_never_read_the_clock(tmp_path):
     second = generate(fixed_graph(tmp_path, date(2026, 2, 2)).inp)
     for path in ("jobs/index.md", "funding/index.md", "jobs.xml", "funding.ics", "groups/index.md"):
         assert first[path] == second[path]
+
+
+def test_link_check_covers_the_new_kinds(generated):
+    from knowhow.links.collect import links
+
+    inp, _ = generated
+    found = links(inp.registry)
+    where = {w.record for u in ("https://links.example.org/nexus", "https://jobs.example.org/open-dev",
+                                "https://wg.example.org/survey", "https://alpha.example.org/proposals")
+             for w in found[u]}
+    assert where == {"links/nexus", "jobs/open-dev", "groups/wg3", "facilities/alpha"}

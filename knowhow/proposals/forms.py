@@ -89,7 +89,8 @@ def questions(kind: str, facilities: tuple[tuple[str, str], ...]) -> list[Questi
         Question(model.title_field, "Title" if model.title_field == "title" else "Name", required=True,
                  help=_desc(kind, model.title_field) or "As people write it."),
         Question(model.url_field, {"website": "Website", "homepage": "Homepage", "url": "Web page"}[model.url_field],
-                 required=model.model_fields[model.url_field].is_required(), placeholder="https://", help=_desc(kind, model.url_field) or "Its main web page."),
+                 required=model.model_fields[model.url_field].is_required(), placeholder="https://",
+                 help=_desc(kind, model.url_field) or "Its main web page."),
         Question("description", "Description", "textarea", required=True, help=_desc(kind, "description")),
     ]
     tail = [Question("references", "Sources", "textarea", "lines", placeholder="https://",

@@ -207,7 +207,8 @@ class Validator:
             return None
         near = vocab.suggest(rid, ids.get(kind, ()))
         return self.locate(rec, loc, "unknown-reference", f"no {kind} record with id '{rid}'",
-                           f"did you mean '{kind}/{near}'?" if near else f"add registry/curated/{kind}/{rid}.yaml first")
+                           f"did you mean '{kind}/{near}'?" if near
+                           else f"add registry/curated/{kind}/{rid}.yaml first")
 
 
 def _message(err: dict, loc: tuple[Any, ...]) -> str:

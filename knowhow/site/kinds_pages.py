@@ -62,7 +62,8 @@ def _group(g: Graph, rec: Merged) -> dict[str, Any]:
     return {
         "parent": parent,
         "children": children,
-        "members": sorted((f for f in d.get("members") or [] if isinstance(f, str)), key=lambda f: g.short(f).casefold()),
+        "members": sorted((f for f in d.get("members") or [] if isinstance(f, str)),
+                          key=lambda f: g.short(f).casefold()),
         "roles": [r for r in d.get("roles") or [] if isinstance(r, dict)],
         "collabs": sorted((g.ids["collaborations"][c] for c in d.get("collaborations") or []
                            if c in g.ids["collaborations"]), key=g.title),
@@ -150,7 +151,7 @@ def funding_index(g: Graph) -> str:
         d = rec.data
         due = when_of(d.get("deadline"), d.get("timezone"))
         cells = [due.local_text() if due else str(d.get("deadline") or ""),
-                 due.utc_text() if due and not due.all_day else "", _record_cell(g, here, rec),
+                 due.utc_text() if due and not due.all_day else "day only, no time stated", _record_cell(g, here, rec),
                  str(d.get("funder") or ""), str(d.get("programme") or "")]
         values = {"funder": [d["funder"]] if d.get("funder") else [],
                   "programme": [d["programme"]] if d.get("programme") else [],
