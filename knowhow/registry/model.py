@@ -48,6 +48,13 @@ class Listing(Part):
     url: Url | None = Field(None, description="The record's page at that source.")
 
 
+class ReviewFlag(Part):
+    code: Text = Field(description="Which cross-check, e.g. licence-mismatch, archived, moved.")
+    field: Text = Field(description="The curated field the evidence contradicts.")
+    message: Text
+    evidence: Text | None = Field(None, description="Where the contradicting fact was found.")
+
+
 class Record(Part):
     """Fields every kind has."""
 
@@ -73,6 +80,9 @@ class Record(Part):
     withdrawn: Flag = Field(False, description="Harvested only: the source no longer lists this record.")
     also_listed: list[Listing] = Field(default_factory=list,
                                        description="Harvested only: other sources that list the same record.")
+    review: list[ReviewFlag] = Field(default_factory=list,
+                                     description="Harvested only: facts found at the sources that contradict the "
+                                                 "curated record, for a curator to review.")
 
 
 class ProposalDeadline(Part):
@@ -96,18 +106,25 @@ class Facility(Record):
 
     name: Text = Field(description="Full name of the facility.")
     short_name: Text | None = Field(None, description="Acronym as people say it, e.g. ESRF.")
+    aliases: list[Text] = Field(default_factory=list,
+                                description="Other names people use for it, e.g. DLS, PETRA III, XFEL.")
     type: FacilityKind | None = Field(None, description="Kind of source.")
     country: Country | None = Field(None, description="ISO 3166-1 alpha-2 code, e.g. FR.")
     city: Text | None = None
     consortium: Consortium | None = Field(None, description="LEAPS, LENS or partner.")
     operator: Text | None = Field(None, description="Organisation that runs the facility, if different.")
     website: Url = Field(description="Home page.")
+    user_office: Url | None = Field(None, description="User office page: how to apply for beam time.")
     data_portal: Url | None = Field(None, description="Where users find the facility's data.")
     indico: Url | None = Field(None, description="The facility's Indico server.")
     github_orgs: list[Text] = Field(default_factory=list, description="GitHub organisation names.")
     gitlab_groups: list[Url] = Field(default_factory=list, description="GitLab groups (full URLs).")
     ror: str | None = Field(None, pattern=r"^0[a-hj-km-np-tv-z0-9]{6}[0-9]{2}$",
-                            description="ROR id without the https://ror.org/ prefix.")
+                            description="The facility's own ROR id, without the https://ror.org/ prefix. "
+                                        "Never the operator's: that goes in operator_ror.")
+    operator_ror: str | None = Field(None, pattern=r"^0[a-hj-km-np-tv-z0-9]{6}[0-9]{2}$",
+                                     description="ROR id of the operating organisation, where the facility "
+                                                 "has none of its own.")
     proposal_deadlines: list[ProposalDeadline] = Field(
         default_factory=list, description="Beamtime proposal deadlines: past ones stay, marked past.")
 

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo, available_timezones
 from pydantic import AfterValidator, Field, StrictBool, StrictInt, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
-from . import vocab
+from . import hints, vocab
 
 SLUG = r"^[a-z0-9][a-z0-9-]{0,79}$"
 
@@ -57,10 +57,7 @@ def _spdx(value: str) -> str:
             raise _err("unknown-spdx", f"'{value}' is spelled differently in SPDX",
                        f"did you mean '{ids[value.lower()]}'?")
         return value
-    near = vocab.suggest(value.replace(" ", "-").replace("Licence", "").replace("License", "").strip("-"),
-                         ids.values())
-    raise _err("unknown-spdx", f"'{value}' is not an SPDX licence id",
-               f"did you mean '{near}'?" if near else "see https://spdx.org/licenses/")
+    raise _err("unknown-spdx", f"'{value}' is not an SPDX licence id", hints.licence_hint(value, ids))
 
 
 def _country(value: str) -> str:

@@ -9,10 +9,11 @@ from typing import Any, Iterator
 from pydantic import BaseModel, ValidationError
 from pydantic_core import PydanticCustomError
 
-from . import store, vocab
-from .merge import PROVENANCE_KEY, Merged
+from . import hints, store, vocab
+from .merge import PROVENANCE_KEY, REVIEW_KEY, Merged
 from .model import KINDS, Record
 from .problems import Problem, Report
+from .scaffold import is_placeholder
 from .types import parse_when
 from .yamlio import Loaded
 
@@ -145,9 +146,12 @@ class Validator:
                               f"id '{rid}' is already used by {seen[key]}", "ids are unique per kind")
             else:
                 seen[key] = f.shown
-            if f.origin == "curated" and PROVENANCE_KEY in data:
-                yield Problem(f.shown, f.loaded.line("/" + PROVENANCE_KEY), "/" + PROVENANCE_KEY, "harvest-only",
-                              "provenance is written by the harvester", "remove it from the curated file")
+            for key in (PROVENANCE_KEY, REVIEW_KEY):
+                if f.origin == "curated" and key in data:
+                    yield Problem(f.shown, f.loaded.line("/" + key), "/" + key, "harvest-only",
+                                  f"{key} is written by the harvester", "remove it from the curated file")
+            if f.origin == "curated":
+                yield from _placeholders(f, data)
 
     def record_checks(self, model: type[Record], rec: Merged) -> Iterator[Problem]:
         data = rec.data
@@ -178,6 +182,7 @@ class Validator:
 
     def reference_checks(self) -> Iterator[Problem]:
         ids = {kind: set(recs) for kind, recs in self.reg.records.items()}
+        facility_names = hints.facility_names({fid: m.data for fid, m in self.reg.records.get("facilities", {}).items()})
         for kind, records in sorted(self.reg.records.items()):
             for pattern, target in KINDS[kind].links_to:
                 for rec in records.values():
@@ -190,12 +195,13 @@ class Validator:
                             continue
                         if not isinstance(value, str) or value in ids.get(target, ()):
                             continue
-                        near = vocab.suggest(value, ids.get(target, ()))
-                        yield self.locate(rec, loc, "unknown-reference",
-                                          f"no {target} record with id '{value}'",
-                                          f"did you mean '{near}'?" if near else f"add registry/curated/{target}/"
-                                          f"{value}.yaml first")
-
+                        if target == "facilities":
+                            hint = hints.facility_hint(value, facility_names, ids.get(target, ()))
+                        else:
+                            near = vocab.suggest(value, ids.get(target, ()))
+                            hint = f"did you mean '{near}'?" if near else ""
+                        yield self.locate(rec, loc, "unknown-reference", f"no {target} record with id '{value}'",
+                                          hint or f"add registry/curated/{target}/{value}.yaml first")
 
     def _any_kind(self, rec: Merged, loc: tuple[Any, ...], value: str, ids: dict[str, set[str]]) -> Problem | None:
         kind, _, rid = value.partition("/")
@@ -209,6 +215,23 @@ class Validator:
         return self.locate(rec, loc, "unknown-reference", f"no {kind} record with id '{rid}'",
                            f"did you mean '{kind}/{near}'?" if near
                            else f"add registry/curated/{kind}/{rid}.yaml first")
+
+
+def _placeholders(f: store.RecordFile, data: Any, loc: tuple[Any, ...] = ()) -> Iterator[Problem]:
+    """Values a contributor left as `knowhow new` wrote them."""
+    if isinstance(data, dict):
+        for key, value in data.items():
+            yield from _placeholders(f, value, loc + (key,))
+    elif isinstance(data, list):
+        for i, value in enumerate(data):
+            yield from _placeholders(f, value, loc + (i,))
+    else:
+        field = next((str(p) for p in reversed(loc) if isinstance(p, str)), "")
+        if is_placeholder(f.kind, field, data):
+            ptr = pointer_of(loc)
+            yield Problem(f.shown, f.loaded.line(ptr) or 1, ptr, "placeholder",
+                          f"'{data}' is the placeholder `knowhow new` wrote",
+                          "replace it with the real value, or delete the line if it is optional")
 
 
 def _message(err: dict, loc: tuple[Any, ...]) -> str:

@@ -150,6 +150,9 @@ def _facility(g: Graph, rec: Merged) -> dict[str, Any]:
                            "addressCountry": d.get("country")}),
         "identifier": f"https://ror.org/{d['ror']}" if d.get("ror") else None,
         "sameAs": [s for s in same if s],
+        "parentOrganization": _prune({"@type": "Organization", "name": d.get("operator"),
+                                      "identifier": safe_url(f"https://ror.org/{d['operator_ror']}")
+                                      if d.get("operator_ror") else None}) if d.get("operator") else None,
     }
 
 

@@ -10,7 +10,7 @@ from ..registry.model import KINDS
 from ..registry.schemas import schema_for
 
 ENUM_SHOWN = 16
-HARVEST_ONLY = {"facts", "withdrawn", "also_listed"}
+HARVEST_ONLY = {"facts", "withdrawn", "also_listed", "review"}
 # Big controlled lists are named, not listed.
 NAMED_LISTS = {"PaNET": "a PaNET technique id (knowhow/registry/panet.yaml)",
                "country": "an ISO 3166-1 alpha-2 country code, e.g. FR"}
