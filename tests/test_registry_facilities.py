@@ -11,7 +11,7 @@ from knowhow.registry.validate import validate
 
 ROOT = Path(__file__).resolve().parents[1]
 # Hosts that mirror slides or documents: a record cites the project's or facility's own page instead.
-MIRRORS = ("slideserve.com", "slideshare.net", "pdfslide.", "yumpu.com", "readkong.com", "scribd.com",
+MIRRORS = ("slideserve.com", "docslib.org", "slideshare.net", "pdfslide.", "yumpu.com", "readkong.com", "scribd.com",
            "fdocuments.", "vdocuments.", "documents.pub", "dokumen.pub", "manualzilla.com", "studylib.", "usermanual.wiki")
 
 
