@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from xml.etree import ElementTree as ET
 
 from icalendar import Calendar, Event
+from markupsafe import Markup
 
 from ..registry import vocab
 from ..registry.merge import Merged
@@ -71,6 +72,18 @@ def filter_feeds(g: Graph, tech: TechniqueIndex) -> dict[str, bytes]:
         out[f"feeds/type/{kind}.xml"] = atom(g, recs, f"New and updated {name} events", f"feeds/type/{kind}.xml",
                                              "events/")
     return out
+
+
+def subscribe_box() -> Markup:
+    """The events page's subscription note; assets/feeds.js keeps it in step with the filters."""
+    return Markup(
+        '<section class="kh-subscribe" data-kh-subscribe aria-labelledby="kh-subscribe-h">'
+        '<h2 id="kh-subscribe-h">Subscribe</h2><div data-kh-subscribe-text><p>All upcoming events: '
+        '<a href="../events.ics">events.ics</a> (iCalendar), new and changed entries: '
+        '<a href="../feed.xml">feed.xml</a> (Atom). Every facility, event type and technique has its own '
+        'feeds too: <code>feeds/facility/&lt;id&gt;.ics</code>, <code>feeds/type/&lt;type&gt;.ics</code>, '
+        '<code>feeds/technique/&lt;PaNET id&gt;.ics</code>, and <code>.xml</code> for Atom.</p></div></section>'
+    )
 
 
 def calendar_ics(events: list[Merged], blobs: dict[str, bytes], name: str) -> bytes:

@@ -118,6 +118,17 @@ def record_block(g: Graph, rec: Merged) -> Markup:
         Markup("").join(parts), " · ".join(seen))
 
 
+ROW_WORDS = 1000  # characters of description an index table row carries for its word filter
+
+
+def row_words(rec: Merged) -> str:
+    """Words an index table row is found by besides its cells: the opening of the description and
+    the record's techniques with their broader terms (lower case, one line; escaped in the page)."""
+    own = [t for t in rec.data.get("techniques") or [] if isinstance(t, str)]
+    labels = dict.fromkeys(label_of(t) for t in own + sorted({a for t in own for a in ancestors(t)}))
+    return " ".join([plain_line(rec.data.get("description"), ROW_WORDS), *labels]).casefold().strip()
+
+
 def search_page(g: Graph) -> str:
     """The full search page: a query box and filters, filled in by assets/search.js."""
     return page("Search", render("search.html"), search=False, hide=("toc",))
