@@ -45,6 +45,7 @@ def site(tmp_path_factory):
     # Total scattering is narrower than pair distribution function, which is narrower than diffraction.
     sw("pdfonly", "PdfOnly", "Fits pair functions of amorphous samples.", ["PaNET01190"], ["beta"])
     sw("tomokit", "TomoKit", "A tomographic reconstruction kit.", [], ["beta"])
+    sw("edgefit", "EdgeFit", "Fits absorption edges.", ["PaNET01198"], ["alpha"])  # EXAFS, by its id only
 
     def ev(eid, title, days):
         start = (today + timedelta(days=days)).isoformat()
@@ -137,6 +138,12 @@ def test_a_broad_technique_finds_a_record_tagged_only_with_a_narrower_one(page, 
 def test_word_forms_tomography_finds_tomographic(page, base_url):
     page.goto(base_url, wait_until="networkidle")
     assert "TomoKit" in header_titles(page, "tomography")
+
+
+def test_a_technique_abbreviation_finds_records_tagged_with_it(page, base_url):
+    page.goto(base_url, wait_until="networkidle")
+    assert "EdgeFit" in header_titles(page, "EXAFS")
+    assert "EdgeFit" in header_titles(page, "XAFS")  # the broader term's abbreviation
 
 
 def test_kind_and_facility_filters_narrow_the_results(page, base_url):

@@ -22,7 +22,7 @@ from markupsafe import Markup
 from ..registry.merge import Merged
 from .graph import Graph
 from .render import country_name, label, page, plain_line, render
-from .techniques import ancestors, label_of
+from .techniques import ancestors, label_of, names
 
 INDEX_DIR = "pagefind"  # under site_dir; search.js loads pagefind/pagefind.js from the site root
 UNUSED = ("pagefind-ui.js", "pagefind-ui.css", "pagefind-modular-ui.js", "pagefind-modular-ui.css",
@@ -108,7 +108,7 @@ def record_block(g: Graph, rec: Merged) -> Markup:
         parts.append(Markup('<span data-pagefind-meta="when">{}</span>').format(when))
         if t is not None:
             parts.append(Markup('<span data-pagefind-meta="date">{}</span>').format(t.local_text()))
-    words = [kind] + _fact_words(rec) + [f"{label_of(t)} {t}" for t in own] + [label_of(t) for t in broader]
+    words = [kind] + _fact_words(rec) + [" ".join([*names(t), t]) for t in own] + [" ".join(names(t)) for t in broader]
     for fid in fac_ids:
         fd = g.ids["facilities"][fid].data
         words += [g.short(fid), plain_line(fd.get("name"))]
@@ -125,7 +125,7 @@ def row_words(rec: Merged) -> str:
     """Words an index table row is found by besides its cells: the opening of the description and
     the record's techniques with their broader terms (lower case, one line; escaped in the page)."""
     own = [t for t in rec.data.get("techniques") or [] if isinstance(t, str)]
-    labels = dict.fromkeys(label_of(t) for t in own + sorted({a for t in own for a in ancestors(t)}))
+    labels = dict.fromkeys(n for t in own + sorted({a for t in own for a in ancestors(t)}) for n in names(t))
     return " ".join([plain_line(rec.data.get("description"), ROW_WORDS), *labels]).casefold().strip()
 
 

@@ -43,6 +43,16 @@ def label_of(term_id: str) -> str:
     return vocab.panet().get(term_id, term_id)
 
 
+def alt_labels(term_id: str) -> list[str]:
+    """The term's other names from the ontology (EXAFS, SAXS, ...)."""
+    return vocab.panet_alt_labels().get(term_id, [])
+
+
+def names(term_id: str) -> list[str]:
+    """Label and other names: the words a technique is searched by."""
+    return [label_of(term_id), *alt_labels(term_id)]
+
+
 @lru_cache(maxsize=1)
 def broader_map() -> dict[str, tuple[str, ...]]:
     return {k: tuple(v) for k, v in vocab.panet_broader().items()}
@@ -215,6 +225,7 @@ def technique_page(ix: TechniqueIndex, term: str) -> str:
             items.append((f"{up}{g.url(rec)}", text, note))
         sections.append((kind, name, items))
     body = render("technique.html", term=term, label=label_of(term), purl=purl(term), sections=sections,
+                  alt=alt_labels(term),
                   broader=[(f"../{b}/", label_of(b)) for b in broader_map().get(term, ()) if b in ix.holdings],
                   narrower=[(f"../{c}/", label_of(c), ix.holdings[c].total) for c in ix.children(term)],
                   total=h.total, ics=f"{up}feeds/technique/{term}.ics", atom=f"{up}feeds/technique/{term}.xml")

@@ -125,7 +125,7 @@
     var status = box.querySelector(".kh-search__status");
     var all = box.querySelector(".kh-search__all");
     var form = box.querySelector("form");
-    var options = [], active = -1, seq = 0;
+    var options = [], active = -1, seq = 0, shownFor = 0;
 
     function open(yes) {
       panel.hidden = !yes;
@@ -165,36 +165,50 @@
       search(query, {}).then(function (res) {
         if (mine !== seq) return null;
         var top = res ? res.results.slice(0, HEADER_RESULTS) : [];
-        return Promise.all(top.map(function (r) { return r.data(); })).then(function (data) {
-          if (mine !== seq) return;
-          list.textContent = "";
-          options = data.map(function (d, i) {
-            var li = el("li", "kh-result");
-            li.id = "kh-search-option-" + i;
-            li.setAttribute("role", "option");
-            li.setAttribute("aria-selected", "false");
-            li.appendChild(el("span", "kh-result__title", (d.meta && d.meta.title) || d.url));
-            li.appendChild(metaLine(d.meta || {}));
-            var snip = el("span", "kh-result__snippet");
-            appendExcerpt(snip, d.excerpt);
-            li.appendChild(snip);
-            li.addEventListener("mousedown", function (e) { e.preventDefault(); });
-            li.addEventListener("click", function () { go(d.url); });
-            list.appendChild(li);
-            return { li: li, url: d.url };
+        var n = res ? res.results.length : 0;
+        if (!top.length) return show([], n, 0, mine);
+        /* The first result is shown as soon as its fragment arrives, the others when all have. */
+        return top[0].data().then(function (first) {
+          if (mine !== seq) return null;
+          if (top.length > 1) show([first], n, top.length, mine, true);
+          return Promise.all(top.slice(1).map(function (r) { return r.data(); })).then(function (rest) {
+            if (mine === seq) show([first].concat(rest), n, top.length, mine);
           });
-          var n = res ? res.results.length : 0;
-          status.textContent = n === 0 ? "No results." : n + (n === 1 ? " result" : " results") +
-            (n > top.length ? ", the first " + top.length + " shown." : ".");
-          active = -1;
-          input.removeAttribute("aria-activedescendant");
-          open(true);
         });
       }).catch(function () {
         if (mine !== seq) return;
         status.textContent = "Search is not available here (the index did not load).";
         open(true);
       });
+    }
+
+    /* Render results; the chosen option stays chosen when the list of the same query grows, and the
+     * live status is written once per query, when the list is complete. */
+    function show(data, n, shown, mine, partial) {
+      var keep = mine === shownFor ? active : -1;
+      shownFor = mine;
+      list.textContent = "";
+      options = data.map(function (d, i) {
+        var li = el("li", "kh-result");
+        li.id = "kh-search-option-" + i;
+        li.setAttribute("role", "option");
+        li.setAttribute("aria-selected", "false");
+        li.appendChild(el("span", "kh-result__title", (d.meta && d.meta.title) || d.url));
+        li.appendChild(metaLine(d.meta || {}));
+        var snip = el("span", "kh-result__snippet");
+        appendExcerpt(snip, d.excerpt);
+        li.appendChild(snip);
+        li.addEventListener("mousedown", function (e) { e.preventDefault(); });
+        li.addEventListener("click", function () { go(d.url); });
+        list.appendChild(li);
+        return { li: li, url: d.url };
+      });
+      if (!partial) {
+        status.textContent = n === 0 ? "No results." : n + (n === 1 ? " result" : " results") +
+          (n > shown ? ", the first " + shown + " shown." : ".");
+      }
+      open(true);
+      setActive(keep < options.length ? keep : -1);
     }
 
     input.addEventListener("focus", function () { pagefind().catch(function () {}); });
