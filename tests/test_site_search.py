@@ -98,7 +98,7 @@ def header_titles(page, query: str) -> list[str]:
     box.click()
     box.fill("")
     box.press_sequentially(query, delay=10)
-    page.locator(".kh-search__list .kh-result").first.wait_for(timeout=15000)
+    page.locator(".kh-search__list[aria-busy=false] .kh-result").first.wait_for(timeout=15000)
     return page.eval_on_selector_all(".kh-search__list .kh-result .kh-result__title",
                                      "els => els.map(e => e.textContent)")
 

@@ -156,7 +156,10 @@
       var query = input.value;
       var mine = ++seq;
       all.href = pageUrl();
+      list.setAttribute("aria-busy", "true");  /* until this query's list is complete */
       if (query.trim().length < 2) {
+        list.setAttribute("aria-busy", "false");
+        status.textContent = "";
         list.textContent = "";
         options = [];
         open(false);
@@ -177,6 +180,7 @@
         });
       }).catch(function () {
         if (mine !== seq) return;
+        list.setAttribute("aria-busy", "false");
         status.textContent = "Search is not available here (the index did not load).";
         open(true);
       });
@@ -204,6 +208,7 @@
         return { li: li, url: d.url };
       });
       if (!partial) {
+        list.setAttribute("aria-busy", "false");
         status.textContent = n === 0 ? "No results." : n + (n === 1 ? " result" : " results") +
           (n > shown ? ", the first " + shown + " shown." : ".");
       }
