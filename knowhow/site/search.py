@@ -42,7 +42,8 @@ def _facilities(g: Graph, rec: Merged) -> list[str]:
     d = rec.data
     if rec.kind == "facilities":
         return [rec.id]
-    raw = d.get("organisers") if rec.kind == "events" else d.get("facilities")
+    raw = {"events": d.get("organisers"), "jobs": [d.get("facility")], "groups": d.get("members")}.get(
+        rec.kind, d.get("facilities"))
     ids = []
     for item in raw or []:
         fid = item.get("id") if isinstance(item, dict) else item
@@ -68,7 +69,13 @@ FACT_FIELDS = {
     "collaborations": [("category", "COLLABORATION_CATEGORIES"), ("status", "COLLABORATION_STATUS"),
                        ("governance", "GOVERNANCE")],
     "facilities": [("type", "FACILITY_KINDS"), ("consortium", "CONSORTIA"), ("city", None), ("operator", None)],
+    "news": [("body", None)],
+    "jobs": [("field", "JOB_FIELDS"), ("contract", "JOB_CONTRACTS"), ("location", None)],
+    "funding": [("funder", None), ("programme", None), ("call_id", None), ("topics", None)],
+    "groups": [("short_name", None), ("type", "GROUP_TYPES"), ("mandate", None)],
+    "links": [("category", "LINK_CATEGORIES"), ("software_category", "SOFTWARE_CATEGORIES")],
 }
+LONG_FIELDS = frozenset({"body", "mandate"})  # prose the page shows in full, indexed in full
 
 
 def _fact_words(rec: Merged) -> list[str]:
@@ -78,7 +85,8 @@ def _fact_words(rec: Merged) -> list[str]:
         value = d.get(name)
         for v in value if isinstance(value, list) else [value]:
             if isinstance(v, str | int) and not isinstance(v, bool) and str(v):
-                out.append(plain_line(label(vocab_name, v) if vocab_name else v))
+                text = label(vocab_name, v) if vocab_name else v
+                out.append(plain_line(text, 20000 if name in LONG_FIELDS else 300))
     if d.get("country"):
         out.append(country_name(d["country"]))
     licence = (d.get("facts") or {}).get("repository_license") if isinstance(d.get("facts"), dict) else None
