@@ -213,12 +213,15 @@ def test_keyboard_only(page, base_url):
     page.wait_for_function("() => location.search.includes('kind=')")
 
 
-@pytest.mark.parametrize("where", ["page", "header"])
+@pytest.mark.parametrize("where", ["page", "header", "techniques/", "techniques/PaNET01022/"])
 def test_axe_finds_no_serious_or_critical_violations_on_results(page, base_url, where):
     if not AXE.is_file():
         pytest.fail(f"{AXE} is missing: run `npm ci`", pytrace=False)
     if where == "page":
         assert page_results(page, base_url, "alpha")
+    elif where.startswith("techniques/"):
+        page.goto(base_url + where, wait_until="networkidle")
+        page.evaluate("() => document.querySelectorAll('details').forEach(d => { d.open = true; })")
     else:
         page.goto(base_url + "software/tomotool/", wait_until="networkidle")
         header_titles(page, "alpha")
@@ -255,6 +258,11 @@ def test_technique_pages_and_tree(page, base_url, site):
     assert "PdfOnly" in page.locator("h2#software + ul").inner_text() and software.endswith(")")
     page.goto(base_url + "techniques/", wait_until="networkidle")
     assert page.locator(".kh-tree a[href='PaNET01190/']").count() >= 1
+    # collapsed subtrees open from the keyboard
+    summary = page.locator(".kh-tree > li > details > summary").first
+    summary.focus()
+    page.keyboard.press("Enter")
+    assert summary.evaluate("s => s.parentNode.open")
 
 
 def test_catalogue_word_filter_reads_descriptions_and_techniques(page, base_url):

@@ -26,6 +26,8 @@ from .graph import Graph
 from .render import page, render
 
 PURL = "http://purl.org/pan-science/PaNET/"
+COUNT_NOUNS = {"software": ("software", "software"), "open_data": ("open data", "open data"),
+               "events": ("event", "events"), "facilities": ("facility", "facilities")}
 SECTIONS = (("software", "Software"), ("open_data", "Open data"), ("events", "Events"),
             ("facilities", "Facilities"))
 
@@ -190,8 +192,9 @@ def tree_page(ix: TechniqueIndex) -> str:
         kids = ix.children(term) if depth < 12 else []
         inner = Markup('<a href="{}">{}</a> <span class="kh-muted">{}</span>').format(
             f"{term}/", label_of(term), _count_text(h))
-        if kids:
-            inner += Markup('<ul>{}</ul>').format(Markup("").join(node(k, depth + 1) for k in kids))
+        if kids:  # collapsed: the polyhierarchy repeats subtrees, open only what is wanted
+            inner += Markup('<details><summary>{} narrower term{}</summary><ul>{}</ul></details>').format(
+                len(kids), "" if len(kids) == 1 else "s", Markup("").join(node(k, depth + 1) for k in kids))
         return Markup("<li>{}</li>").format(inner)
 
     tree = Markup("").join(node(r, 0) for r in ix.roots())
@@ -201,8 +204,7 @@ def tree_page(ix: TechniqueIndex) -> str:
 
 
 def _count_text(h: Holdings) -> str:
-    parts = [f"{len(h.records[k])} {name.lower() if k != 'open_data' else 'open data'}"
-             for k, name in SECTIONS if h.records.get(k)]
+    parts = [f"{len(h.records[k])} {COUNT_NOUNS[k][len(h.records[k]) != 1]}" for k, _ in SECTIONS if h.records.get(k)]
     return "(" + ", ".join(parts) + ")" if parts else ""
 
 
