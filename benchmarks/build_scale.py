@@ -277,13 +277,18 @@ def measure(n: int, browser: bool) -> None:
         bare = timed([sys.executable, "-m", "mkdocs", "build", "-q"], tmp_path / "bare", env)
         from knowhow.site.search import build_index
 
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         index = build_index(tmp_path / "site")  # the same work the build did, timed alone
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        index_cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
         bare_idx = (tmp_path / "bare" / "site" / "search" / "search_index.json").stat().st_size / 1e6
-        print(f"\n{n:,} records ({', '.join(f'{v} {k}' for k, v in counts.items())})")
+        print(f"\n{n:,} records ({', '.join(f'{v} {k}' for k, v in counts.items())}); "
+              f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
         print(f"  portal  (knowhow build, Pagefind index included): wall {ours.wall:6.1f} s   CPU {ours.cpu:6.1f} s")
         print(f"  bare Material, {n:,} pages (lunr index):           wall {bare.wall:6.1f} s   CPU {bare.cpu:6.1f} s")
         print(f"  ratio portal/bare: wall {ours.wall / bare.wall:.2f}   CPU {ours.cpu / bare.cpu:.2f}   (target <= 1.5)")
-        print(f"  Pagefind index: {index.pages:,} pages, built in {index.seconds:.1f} s, {index.bytes / 1e6:.2f} MB "
+        print(f"  Pagefind index: {index.pages:,} pages, built in {index.seconds:.1f} s (CPU {index_cpu:.1f} s), "
+              f"{index.bytes / 1e6:.2f} MB "
               f"on disk in {index.files:,} files (bare site's lunr index: {bare_idx:.2f} MB, one file)")
         bare_ms = worker_build_ms(tmp_path / "bare" / "site")
         if bare_ms is not None:

@@ -26,6 +26,9 @@ from .render import country_name, label, page, plain_line, render
 from .techniques import ancestors, label_of, names
 
 INDEX_DIR = "pagefind"  # under site_dir; search.js loads pagefind/pagefind.js from the site root
+# Record and technique pages live at <kind>/<id>/index.html. Pagefind reads only files matching
+# this, so it never parses the large index pages (which carry no data-pagefind-body anyway).
+PAGES_GLOB = "*/*/index.html"
 UNUSED = ("pagefind-ui.js", "pagefind-ui.css", "pagefind-modular-ui.js", "pagefind-modular-ui.css",
           "pagefind-component-ui.js", "pagefind-component-ui.css", "pagefind-highlight.js")
 # The kind as a result says it; kinds not named here use their model's `kind_label`.
@@ -172,7 +175,7 @@ def build_index(site_dir: Path) -> IndexStats:
         shutil.rmtree(out)
     t0 = time.perf_counter()
     done = subprocess.run([str(pagefind_binary()), "--site", str(site_dir), "--output-subdir", INDEX_DIR,
-                           "--quiet"], capture_output=True, text=True, check=False)
+                           "--glob", PAGES_GLOB, "--quiet"], capture_output=True, text=True, check=False)
     seconds = time.perf_counter() - t0
     if done.returncode != 0:
         raise RuntimeError(f"pagefind failed ({done.returncode}): {(done.stderr or done.stdout).strip()[-2000:]}")
