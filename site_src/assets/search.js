@@ -7,7 +7,9 @@
  * its text and <mark> elements only.
  *
  * Ranking: Pagefind orders by relevance; past events are then moved after everything else, so
- * they are found but never crowd out what is still to come.
+ * they are found but never crowd out what is still to come (a second search, filtered to past
+ * events, says which results to move; the header box runs it only when a past event is among
+ * the results it shows).
  * Word forms: Pagefind stems English and matches word prefixes, which covers "tomograph" ->
  * "tomographic" but not "tomography" -> "tomographic" (different stems). So each query word also
  * drops a derivational ending (-y, -ic, -ical, -ics, -ies) before it is looked up.
@@ -52,21 +54,37 @@
     return loading;
   }
 
-  /* Search, then move past events last. `filters` maps a filter name to a list of values (any). */
-  function search(query, filters) {
+  function pastLast(results, past) {
+    var ids = new Set(past.results.map(function (r) { return r.id; }));
+    return results.filter(function (r) { return !ids.has(r.id); })
+      .concat(results.filter(function (r) { return ids.has(r.id); }));
+  }
+
+  /* Search, then move past events last. `filters` maps a filter name to a list of values (any).
+   * With `lazy`, the search for past events (to reorder) runs only when one of the first `lazy`
+   * results is a past event: the header box's usual query then costs one search, not two. */
+  function search(query, filters, lazy) {
     var q = query.trim() ? widen(query) : null;
     var f = {};
     Object.keys(filters).forEach(function (k) { if (filters[k].length) f[k] = { any: filters[k] }; });
     if (q === null && !Object.keys(f).length) return Promise.resolve(null);
+    var past = Object.assign({}, f, { event: "past" });
     return pagefind().then(function (pf) {
-      var past = Object.assign({}, f, { event: "past" });
-      return Promise.all([pf.search(q, { filters: f }), pf.search(q, { filters: past })]);
-    }).then(function (both) {
-      var all = both[0], pastIds = new Set(both[1] ? both[1].results.map(function (r) { return r.id; }) : []);
-      if (!all) return null;
-      var first = all.results.filter(function (r) { return !pastIds.has(r.id); });
-      var last = all.results.filter(function (r) { return pastIds.has(r.id); });
-      return { results: first.concat(last), filters: all.filters || {} };
+      if (!lazy) {
+        return Promise.all([pf.search(q, { filters: f }), pf.search(q, { filters: past })]).then(function (both) {
+          return both[0] && { results: pastLast(both[0].results, both[1]), filters: both[0].filters || {} };
+        });
+      }
+      return pf.search(q, { filters: f }).then(function (all) {
+        if (!all) return null;
+        return Promise.all(all.results.slice(0, lazy).map(function (r) { return r.data(); })).then(function (data) {
+          var anyPast = data.some(function (d) { return d.meta && d.meta.when === "past"; });
+          if (!anyPast) return { results: all.results, filters: all.filters || {} };
+          return pf.search(q, { filters: past }).then(function (p) {
+            return { results: pastLast(all.results, p), filters: all.filters || {} };
+          });
+        });
+      });
     });
   }
 
@@ -165,18 +183,14 @@
         open(false);
         return;
       }
-      search(query, {}).then(function (res) {
+      search(query, {}, HEADER_RESULTS).then(function (res) {
         if (mine !== seq) return null;
         var top = res ? res.results.slice(0, HEADER_RESULTS) : [];
         var n = res ? res.results.length : 0;
         if (!top.length) return show([], n, 0, mine);
-        /* The first result is shown as soon as its fragment arrives, the others when all have. */
-        return top[0].data().then(function (first) {
-          if (mine !== seq) return null;
-          if (top.length > 1) show([first], n, top.length, mine, true);
-          return Promise.all(top.slice(1).map(function (r) { return r.data(); })).then(function (rest) {
-            if (mine === seq) show([first].concat(rest), n, top.length, mine);
-          });
+        /* Their fragments are loaded already (to spot past events); data() returns them at once. */
+        return Promise.all(top.map(function (r) { return r.data(); })).then(function (data) {
+          if (mine === seq) show(data, n, top.length, mine);
         });
       }).catch(function () {
         if (mine !== seq) return;
@@ -186,9 +200,8 @@
       });
     }
 
-    /* Render results; the chosen option stays chosen when the list of the same query grows, and the
-     * live status is written once per query, when the list is complete. */
-    function show(data, n, shown, mine, partial) {
+    /* Render a query's results (the chosen option stays chosen if the same query renders again). */
+    function show(data, n, shown, mine) {
       var keep = mine === shownFor ? active : -1;
       shownFor = mine;
       list.textContent = "";
@@ -207,11 +220,9 @@
         list.appendChild(li);
         return { li: li, url: d.url };
       });
-      if (!partial) {
-        list.setAttribute("aria-busy", "false");
-        status.textContent = n === 0 ? "No results." : n + (n === 1 ? " result" : " results") +
-          (n > shown ? ", the first " + shown + " shown." : ".");
-      }
+      list.setAttribute("aria-busy", "false");
+      status.textContent = n === 0 ? "No results." : n + (n === 1 ? " result" : " results") +
+        (n > shown ? ", the first " + shown + " shown." : ".");
       open(true);
       setActive(keep < options.length ? keep : -1);
     }
