@@ -109,16 +109,18 @@ def matrix_page(g: Graph) -> str:
         for c in m.collaborations:
             if (fid, c.id) in m.joined:
                 year = m.joined[(fid, c.id)]
-                marks.append(f"yes ({year})" if year else "yes")
+                marks.append(str(year) if year else "✓")
             else:
                 marks.append("")
         rows.append([g.short(fid)] + marks + [str(sum(1 for x in marks if x))])
     body = render("chart.html", u=partial(relurl, here), heading="Participation matrix",
                   intro="Which facility takes part in which IT collaboration, from the collaborations registry.",
-                  svg=charts.matrix_svg(g, m), caption="Facilities (rows) by collaborations (columns), sorted by "
-                  "number of collaborations and by start year.", table_id="kh-matrix",
-                  table_caption="Participation of facilities in collaborations (joined year where known)",
-                  headers=headers, rows=rows)
+                  svg=charts.matrix_svg(g, m), chart_label="Participation matrix chart",
+                  caption="Facilities (rows) by collaborations (columns), sorted by number of collaborations and "
+                          "by start year; the colour is the collaboration's category.", table_id="kh-matrix",
+                  table_caption="Participation of facilities in collaborations: the year a facility joined, "
+                                "or ✓ where the year is not recorded",
+                  headers=headers, rows=rows, matrix=True)
     return page("Participation matrix", body, search=False, hide=("toc",))
 
 
@@ -126,13 +128,14 @@ def trends_page(g: Graph) -> str:
     here = "collaborations/trends_chart/"
     bubbles = charts.trend_data(g)
     rows = [[g.title(b.col), str(b.started), str(b.col.data.get("ended") or ""), str(b.participants), str(b.years),
-             str(b.size), label("COLLABORATION_CATEGORIES", b.col.data["category"]) if b.col.data.get("category")
-             else ""] for b in bubbles]
+             str(b.size), charts.category_label(b.col)] for b in bubbles]
     body = render("chart.html", u=partial(relurl, here), heading="Collaboration trends",
                   intro="When collaborations started and how many facilities take part; bubble area shows years "
                         "existing times participants, so long and large collaborations stand out.",
-                  svg=charts.trends_svg(g, bubbles), caption="Start year against number of participating "
-                  "facilities.", table_id="kh-trends", table_caption="Collaborations with a start year",
-                  headers=["Collaboration", "Started", "Ended", "Facilities", "Years", "Size", "Category"],
+                  svg=charts.trends_svg(g, bubbles), chart_label="Collaboration trends chart",
+                  caption="Start year against number of participating facilities; labels that would overlap "
+                          "are left out.", table_id="kh-trends", table_caption="Collaborations with a start year",
+                  headers=["Collaboration", "Started", "Ended", "Facilities", "Years", "Size (years × facilities)",
+                           "Category"],
                   rows=rows)
     return page("Collaboration trends", body, search=False, hide=("toc",))
