@@ -89,10 +89,10 @@ def build(registry: Path, site: Path) -> None:
         sys.exit(f"knowhow build failed:\n{done.stdout}{done.stderr}")
 
 
-def shoot(site: Path, out: Path, readme: bool) -> list[Path]:
+def shoot(site: Path, out: Path, readme: bool, only: dict[str, str] | None = None) -> list[Path]:
     from playwright.sync_api import sync_playwright
 
-    pages = dict(FIXED, **record_examples(site))
+    pages = only or dict(FIXED, **record_examples(site))
     out.mkdir(parents=True, exist_ok=True)
     written = []
     with serve(site) as base, sync_playwright() as p:
@@ -121,13 +121,16 @@ def main() -> None:
     ap.add_argument("--site-dir", type=Path, help="use this built site instead of building one")
     ap.add_argument("--out", type=Path, default=ROOT / "screenshots")
     ap.add_argument("--readme", action="store_true", help="also refresh docs/screenshots/ for the README")
+    ap.add_argument("--page", action="append", default=[], metavar="NAME=PATH",
+                    help="only these pages (repeatable), e.g. --page tomotool=software/tomotool/")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="knowhow-shots-") as tmp:
         site = args.site_dir
         if site is None:
             site = Path(tmp) / "site"
             build(args.registry, site)
-        written = shoot(site, args.out, args.readme)
+        only = dict(p.split("=", 1) for p in args.page) or None
+        written = shoot(site, args.out, args.readme, only)
     print(f"{len(written)} screenshots in {args.out}")
 
 

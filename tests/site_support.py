@@ -60,6 +60,13 @@ SEARCH_WORD = "zeolite"  # appears only in the description of `tomotool`
 HIDDEN_MARKER = "hiddenmarker"  # only in a hidden record: must appear nowhere in the site
 
 
+# What the record page's Install, Cite and Help sections are built from.
+EXTRA_SOFTWARE = {"tomotool": {"packages": {"pypi": "tomotool", "conda_forge": "tomotool",
+                                            "container": "ghcr.io/example/tomotool:2.0"},
+                               "doi": "10.5281/zenodo.1234567", "documentation": "https://tomotool.example.org/docs/"},
+                  "hostile": {"packages": {"pypi": "x; rm -rf ~"}}}
+
+
 @dataclass(frozen=True)
 class Built:
     registry: Path
@@ -105,7 +112,7 @@ def write_registry(root: Path, today: date) -> None:
             "repository": f"https://github.com/example/{sid}", "license": lic, "languages": langs,
             "categories": cats, "techniques": techs, "status": status, "collaborations": collabs,
             "facilities": [{"id": f, "support": s} for f, s in facs],
-            "references": [f"https://{sid}.example.org/"]})
+            "references": [f"https://{sid}.example.org/"], **EXTRA_SOFTWARE.get(sid, {})})
     write_yaml(har / "software" / "viewer.yaml", {
         "id": "viewer", "facts": {"archived": True, "stars": 12, "latest_release": "2.1.0",
                                   "latest_release_date": "2024-05-01T00:00:00+00:00"},
