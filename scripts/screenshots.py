@@ -53,11 +53,15 @@ def record_examples(site: Path) -> dict[str, str]:
 
 
 class _Quiet(SimpleHTTPRequestHandler):
+    def __init__(self, *args, site: Path, **kwargs):
+        self.site = site
+        super().__init__(*args, **kwargs)
+
     def log_message(self, *args) -> None:
         pass
 
     def send_error(self, code, message=None, explain=None):  # serve the site's own 404 page, as hosts do
-        page = Path(self.directory) / "404.html"
+        page = self.site / "404.html"
         if code == 404 and page.is_file():
             body = page.read_bytes()
             self.send_response(404)
@@ -69,16 +73,35 @@ class _Quiet(SimpleHTTPRequestHandler):
         super().send_error(code, message, explain)
 
 
+def site_path() -> str:
+    """The path part of mkdocs.yml's site_url ('knowhow/'): the 404 page links from there, as hosts serve it."""
+    import re
+    from urllib.parse import urlsplit
+
+    m = re.search(r"^site_url:\s*(\S+)", (ROOT / "mkdocs.yml").read_text("utf-8"), re.M)
+    return urlsplit(m.group(1)).path.strip("/") + "/" if m else ""
+
+
 @contextlib.contextmanager
 def serve(directory: Path):
-    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(directory)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}/"
-    finally:
-        server.shutdown()
-        server.server_close()
+    """Serve the site on 127.0.0.1 under the site_url's path (through a symlink in a temporary root)."""
+    prefix = site_path().strip("/")
+    with tempfile.TemporaryDirectory(prefix="knowhow-serve-") as tmp:
+        root = Path(tmp)
+        if prefix:
+            (root / prefix).parent.mkdir(parents=True, exist_ok=True)
+            (root / prefix).symlink_to(directory.resolve(), target_is_directory=True)
+        else:
+            root = directory
+        handler = functools.partial(_Quiet, directory=str(root), site=directory.resolve())
+        server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        try:
+            yield f"http://127.0.0.1:{server.server_port}/{prefix + '/' if prefix else ''}"
+        finally:
+            server.shutdown()
+            server.server_close()
 
 
 def build(registry: Path, site: Path) -> None:
