@@ -12,6 +12,7 @@ import functools
 import os
 import subprocess
 import sys
+import tempfile
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -196,22 +197,49 @@ def built_site(tmp_path_factory) -> Built:
 
 
 class _Quiet(SimpleHTTPRequestHandler):
+    """Static files; unknown addresses get the site's own 404.html with status 404, as hosts serve it."""
+
+    def __init__(self, *args, not_found: Path | None = None, **kwargs):
+        self.not_found = not_found
+        super().__init__(*args, **kwargs)
+
     def log_message(self, *args) -> None:  # keep test output clean
         pass
 
+    def send_error(self, code, message=None, explain=None):
+        if code == 404 and self.not_found is not None and self.not_found.is_file():
+            body = self.not_found.read_bytes()
+            self.send_response(404)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+            return
+        super().send_error(code, message, explain)
+
 
 @contextlib.contextmanager
-def serve(directory: Path) -> Iterator[str]:
-    """Serve a folder on 127.0.0.1 (any free port) from a daemon thread; yields the base URL."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(directory)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}/"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+def serve(directory: Path, prefix: str = "") -> Iterator[str]:
+    """Serve a folder on 127.0.0.1 (any free port) from a daemon thread; yields the base URL.
+
+    With `prefix` ('knowhow', the path of mkdocs.yml's site_url) the site is served below it, as
+    on GitHub Pages, so the 404 page's links (made from site_url) resolve too.
+    """
+    with tempfile.TemporaryDirectory(prefix="knowhow-serve-") as tmp:
+        root = directory
+        if prefix:
+            root = Path(tmp)
+            (root / prefix).symlink_to(directory.resolve(), target_is_directory=True)
+        handler = functools.partial(_Quiet, directory=str(root), not_found=directory / "404.html")
+        server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        try:
+            yield f"http://127.0.0.1:{server.server_port}/" + (f"{prefix}/" if prefix else "")
+        finally:
+            server.shutdown()
+            server.server_close()
+            thread.join(timeout=5)
 
 
 @contextlib.contextmanager
@@ -232,6 +260,23 @@ def record_pages(site: Path) -> list[Path]:
     kinds = ("software", "events", "collaborations", "open_data", "facilities")
     aux = {"calendar_view", "participation_matrix", "trends_chart"}
     return sorted(p for k in kinds for p in (site / k).glob("*/index.html") if p.parent.name not in aux)
+
+
+# One record page of every kind in the synthetic registry, for the page-type checks.
+KIND_PAGES = {"software": "software/tomotool/", "events": "events/school-soon/",
+              "collaborations": "collaborations/collab-a/", "open_data": "open_data/alpha-portal/",
+              "facilities": "facilities/alpha/"}
+# Every page type of the site: the browser checks run over these at phone and desktop width.
+PAGE_TYPES = {
+    "home": "", "software-index": "software/", "events-index": "events/",
+    "collaborations-index": "collaborations/", "open-data-index": "open_data/", "facilities-index": "facilities/",
+    **{f"record-{k}": v for k, v in KIND_PAGES.items()},
+    "record-archived": "software/viewer/", "calendar": "events/calendar_view/",
+    "matrix": "collaborations/participation_matrix/", "trends": "collaborations/trends_chart/",
+    "contribute": "contribute/", "fields": "contribute/fields/", "downloads": "downloads/", "about": "about/",
+    "404": "no-such-page/",
+}
+SITE_PREFIX = "knowhow"  # the path of site_url in mkdocs.yml
 
 
 URL_ATTRIBUTES = frozenset({"href", "src", "action", "formaction", "xlink:href", "poster", "data", "background",

@@ -212,11 +212,31 @@
     });
   }
 
+  /* A table box that scrolls sideways (a wide table on a phone) must be reachable by keyboard:
+   * it becomes a focusable, named region while, and only while, it scrolls. */
+  function regions() {
+    Array.prototype.forEach.call(document.querySelectorAll(".kh-table-wrap:not([data-kh-fixed])"), function (w) {
+      var caption = w.querySelector("caption");
+      if (w.scrollWidth > w.clientWidth + 1) {
+        w.setAttribute("tabindex", "0");
+        w.setAttribute("role", "region");
+        w.setAttribute("aria-label", (caption ? caption.textContent : "Table") + " (scrolls sideways)");
+      } else {
+        w.removeAttribute("tabindex");
+        w.removeAttribute("role");
+        w.removeAttribute("aria-label");
+      }
+    });
+  }
+
   function init() {
+    regions();
     Array.prototype.forEach.call(document.querySelectorAll("form.kh-facets"), setup);
     Array.prototype.forEach.call(document.querySelectorAll("table.kh-sortable"), sortable);
   }
 
+  window.addEventListener("resize", regions);
+  window.addEventListener("load", regions);
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
   else init();
   /* Material's instant navigation swaps pages without a reload; it announces each on document$. */
