@@ -55,7 +55,22 @@ def _badges(badges: list[Badge]) -> Markup:
     return Markup(" ") + badges_html(badges) if badges else Markup("")
 
 
+def drop_empty_columns(spec: IndexSpec) -> None:
+    """Columns no row fills (release and stars before the first harvest) are left out."""
+    rows = [r for t in spec.tables for r in t.rows]
+    if not rows:
+        return
+    keep = [i for i in range(len(spec.headers)) if i == 0 or any(str(r.cells[i]).strip() for r in rows)]
+    if len(keep) == len(spec.headers):
+        return
+    spec.headers = [spec.headers[i] for i in keep]
+    for r in rows:
+        r.sort_keys = {new: r.sort_keys[old] for new, old in enumerate(keep) if old in r.sort_keys}
+        r.cells = [r.cells[i] for i in keep]
+
+
 def index_page(spec: IndexSpec, title: str) -> str:
+    drop_empty_columns(spec)
     facets = fill_options(spec.facets, [r for t in spec.tables for r in t.rows])
     links = [(relurl(spec.here, target), text) for target, text in spec.links]
     body = render("index.html", heading=spec.heading, intro=spec.intro, links=links, facets=facets,
