@@ -306,3 +306,10 @@ def test_link_check_covers_the_new_kinds(generated):
                                 "https://wg.example.org/survey", "https://alpha.example.org/proposals")
              for w in found[u]}
     assert where == {"links/nexus", "jobs/open-dev", "groups/wg3", "facilities/alpha"}
+
+
+def test_calendar_month_captions_count_deadlines(generated):
+    _, files = generated
+    cal = files["events/calendar_view/index.md"]
+    month = (TODAY + timedelta(days=45)).strftime("%B %Y")  # the open call's deadline month
+    assert re.search(rf"<caption>{month} \([^)]*\d deadlines?\)</caption>", cal)
