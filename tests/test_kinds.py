@@ -313,3 +313,15 @@ def test_calendar_month_captions_count_deadlines(generated):
     cal = files["events/calendar_view/index.md"]
     month = (TODAY + timedelta(days=45)).strftime("%B %Y")  # the open call's deadline month
     assert re.search(rf"<caption>{month} \([^)]*\d deadlines?\)</caption>", cal)
+
+
+def test_a_links_form_keeps_facilities_as_plain_ids():
+    facilities = (("alpha", "Alpha (alpha)"), ("beta", "Beta (beta)"))
+    answers = {"Identifier": "nexus", "Name": "NeXus", "Web page": "https://www.nexusformat.org/",
+               "Description": "The data format standard.", "Category": "Standards and ontologies (standard)",
+               "Facilities": "Alpha (alpha), Beta (beta)", "Sources": "https://www.nexusformat.org/"}
+    qs = questions("links", facilities)
+    body = "\n\n".join(f"### {q.label}\n\n{answers.get(q.label, '_No response_')}" for q in qs)
+    record = record_from_issue(body + "\n\n### Publication\n\n- [X] ok", "links", facilities)
+    assert record["facilities"] == ["alpha", "beta"] and record["category"] == "standard"
+    KINDS["links"].model_validate(record)
