@@ -325,3 +325,9 @@ def test_a_links_form_keeps_facilities_as_plain_ids():
     record = record_from_issue(body + "\n\n### Publication\n\n- [X] ok", "links", facilities)
     assert record["facilities"] == ["alpha", "beta"] and record["category"] == "standard"
     KINDS["links"].model_validate(record)
+
+
+def test_a_call_that_has_not_opened_yet_says_when_it_opens(tmp_path):
+    g = fixed_graph(tmp_path, date(2025, 12, 1))  # the call opens 2026-01-01
+    page = kinds_pages.funding_index(g)
+    assert "opens 1 Jan 2026" in page and "Deadline ahead" in page
