@@ -139,6 +139,18 @@ class Packages(Part):
     conda_forge: Text | None = Field(None, description="Name on conda-forge.")
 
 
+class Citation(Part):
+    """How to cite the software: its CITATION.cff as harvested from the repository."""
+
+    title: Text | None = None
+    authors: list[Text] = Field(default_factory=list, description='Authors in order, "Given Family" or a team name.')
+    version: Text | None = None
+    date_released: When | None = Field(None, description="Release date of that version (YYYY-MM-DD).")
+    doi: Doi | None = Field(None, description="The DOI the file asks people to cite.")
+    url: Url | None = None
+    repository: Url | None = Field(None, description="The source code repository.")
+
+
 class SoftwareFacts(Part):
     """Harvested facts about a code repository and its releases."""
 
@@ -157,6 +169,8 @@ class SoftwareFacts(Part):
     citations: Count | None = None
     views: Count | None = None
     downloads: Count | None = None
+    concept_doi: Doi | None = Field(None, description="The DOI of every version together (Zenodo or DataCite).")
+    citation: Citation | None = Field(None, description="From the repository's CITATION.cff.")
 
 
 class Software(Record):
