@@ -208,3 +208,17 @@ def test_knowhow_review_lists_open_flags_and_fact_contradictions(tmp_path):
     assert sorted(f["code"] for f in as_json["flags"]) == ["archived", "inactive", "licence-mismatch", "moved"]
     strict = CliRunner().invoke(cli, ["review", "--registry", str(root), "--fail", "--today", "2026-12-01"])
     assert strict.exit_code == 1
+
+
+def test_an_answer_about_another_package_stops_the_source(tmp_path, replay):
+    root = tmp_path / "registry"
+    make_registry(root, replay)
+    replay.add("pypi-mirror/pypi/bsd-tool/json", {"info": {"name": "other-tool", "license_expression": "GPL-3.0"}})
+    report = run(HarvestConfig("sources.yaml", (SourceConfig(
+        name="review", type="review", kind="software", base_url=replay.url("gh/"),
+        params={"homepages": False, "pypi": replay.url("pypi-mirror/")}),)),
+        registry=root, state_path=tmp_path / "s.json", cache_dir=tmp_path / "c", settings=make_settings(replay))
+    (row,) = report.rows
+    assert row.outcome.failed
+    assert "the answer is about 'other-tool'; nothing taken" in row.outcome.error
+    assert not (root / "harvested").exists() or not list((root / "harvested").rglob("*.yaml"))

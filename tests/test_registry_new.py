@@ -10,7 +10,8 @@ from click.testing import CliRunner
 
 from knowhow.cli import cli
 from knowhow.registry.model import KINDS
-from knowhow.registry.scaffold import HARVEST_ONLY
+from knowhow.registry.scaffold import HARVEST_ONLY, scaffold
+from knowhow.registry.yamlio import write_yaml
 
 REAL = {"https://example.org/source-page": "https://tools.example.net/about",
         "https://example.org/": "https://tools.example.net/",
@@ -20,6 +21,15 @@ REAL = {"https://example.org/source-page": "https://tools.example.net/about",
 @pytest.mark.parametrize("kind", sorted(KINDS))
 def test_scaffold_mentions_every_field_and_validates_once_filled_in(tmp_path, kind):
     runner = CliRunner()
+    # A required reference (a job's facility) needs its target: the scaffold's example id.
+    model = KINDS[kind]
+    for pattern, target in model.links_to:
+        if model.model_fields[pattern.split("/")[0]].is_required():
+            example = scaffold(kind, "first-entry").split(f"\n{pattern}: ", 1)[1].split("\n", 1)[0]
+            write_yaml(tmp_path / "curated" / target / f"{example}.yaml", {
+                "id": example, "name": "Target", "website": "https://target.example.net/",
+                "description": "The record the scaffold's example refers to.",
+                "references": ["https://target.example.net/"]})
     result = runner.invoke(cli, ["new", kind, "--id", "first-entry", "--registry", str(tmp_path)])
     assert result.exit_code == 0, result.output
     path = tmp_path / "curated" / kind / "first-entry.yaml"

@@ -26,6 +26,13 @@ EXAMPLES = {
     "started": "2010",
     "ror": "02550n020",
     "embargo_years": "3",
+    "date": "2026-01-31",
+    "posted": "2026-01-05",
+    "closing_date": "2026-01-31",
+    "opens": "2026-01-15",
+    "deadline": "2026-03-12T17:00:00+01:00",
+    "facility": "esrf",
+    "funder": "European Commission",
 }
 
 

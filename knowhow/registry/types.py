@@ -106,6 +106,13 @@ def _when(value: str) -> str:
     return value
 
 
+def _record_ref(value: str) -> str:
+    if not re.fullmatch(r"[a-z_]{2,40}/[a-z0-9][a-z0-9-]{0,79}", value):
+        raise _err("bad-reference", f"'{value}' is not a kind/id reference",
+                   "name the record as kind/id, e.g. software/silx")
+    return value
+
+
 def _tz(value: str) -> str:
     try:
         ZoneInfo(value)
@@ -130,6 +137,9 @@ _WHEN_RE = r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})
 Slug = Annotated[str, AfterValidator(_slug),
                  WithJsonSchema({"type": "string", "pattern": SLUG,
                                  "description": "Record id: lower-case letters, digits and '-'"})]
+RecordRef = Annotated[str, AfterValidator(_record_ref),
+                      WithJsonSchema({"type": "string", "pattern": r"^[a-z_]{2,40}/[a-z0-9][a-z0-9-]{0,79}$",
+                                      "description": "Another record, as kind/id, e.g. software/silx"})]
 Url = Annotated[str, AfterValidator(_url),
                 WithJsonSchema({"type": "string", "format": "uri", "pattern": "^https?://", "maxLength": 2000})]
 Spdx = Annotated[str, AfterValidator(_spdx), WithJsonSchema({"type": "string", "description": "SPDX licence id"})]

@@ -165,12 +165,11 @@ class Validator:
         if rec.curated_path and not data.get("references") and not rec.harvested_path:
             yield self.locate(rec, ("id",), "no-source", "curated record names no public source",
                               "add 'references:' with the page its facts come from", "warning")
-        yield from self.date_checks(rec)
+        yield from self.date_checks(model, rec)
 
-    def date_checks(self, rec: Merged) -> Iterator[Problem]:
+    def date_checks(self, model: type[Record], rec: Merged) -> Iterator[Problem]:
         data = rec.data
-        pairs = [("start", "end"), ("started", "ended")]
-        for a, b in pairs:
+        for a, b in model.date_order:
             if data.get(a) is None or data.get(b) is None:
                 continue
             try:
@@ -188,6 +187,12 @@ class Validator:
             for pattern, target in KINDS[kind].links_to:
                 for rec in records.values():
                     for loc, value in _walk(rec.data, pattern.split("/")):
+                        if target == "*":  # kind/id of any kind; a malformed one the model reports
+                            problem = self._any_kind(rec, loc, value, ids) if isinstance(value, str) \
+                                and "/" in value else None
+                            if problem:
+                                yield problem
+                            continue
                         if not isinstance(value, str) or value in ids.get(target, ()):
                             continue
                         if target == "facilities":
@@ -197,6 +202,19 @@ class Validator:
                             hint = f"did you mean '{near}'?" if near else ""
                         yield self.locate(rec, loc, "unknown-reference", f"no {target} record with id '{value}'",
                                           hint or f"add registry/curated/{target}/{value}.yaml first")
+
+    def _any_kind(self, rec: Merged, loc: tuple[Any, ...], value: str, ids: dict[str, set[str]]) -> Problem | None:
+        kind, _, rid = value.partition("/")
+        if kind not in KINDS:
+            near = vocab.suggest(kind, KINDS)
+            return self.locate(rec, loc, "unknown-reference", f"no record kind '{kind}' in '{value}'",
+                               f"did you mean '{near}/{rid}'?" if near else "kinds: " + ", ".join(KINDS))
+        if rid in ids.get(kind, ()):
+            return None
+        near = vocab.suggest(rid, ids.get(kind, ()))
+        return self.locate(rec, loc, "unknown-reference", f"no {kind} record with id '{rid}'",
+                           f"did you mean '{kind}/{near}'?" if near
+                           else f"add registry/curated/{kind}/{rid}.yaml first")
 
 
 def _placeholders(f: store.RecordFile, data: Any, loc: tuple[Any, ...] = ()) -> Iterator[Problem]:

@@ -20,7 +20,7 @@ from typing import Any, ClassVar
 from urllib.parse import quote, urlsplit
 
 from ...sanitize import clean_line
-from ..base import Adapter, NotFound, RateLimited, SourceError
+from ..base import Adapter, NotFound, RateLimited, SourceError, WrongAnswer
 from . import values as v
 from .targets import RepoRef, api_root, github_ref, gitlab_ref, records_of
 
@@ -226,6 +226,7 @@ class Review(Adapter):
                     out.append(flag("pypi-missing", "packages", f"PyPI has no project named '{name}'",
                                     f"https://pypi.org/project/{name}/"))
                 elif isinstance(project, Mapping):
+                    _same_name("pypi.org/project", name, (project.get("info") or {}).get("name"))
                     conflict = licence_conflict(rec.get("license"), pypi_licence(project))
                     if conflict:
                         out.append(flag("licence-mismatch", "license", conflict.replace("the source", "PyPI"),
@@ -240,6 +241,7 @@ class Review(Adapter):
                     out.append(flag("conda-forge-missing", "packages", f"conda-forge has no package named '{name}'",
                                     f"https://anaconda.org/conda-forge/{name}"))
                 elif isinstance(package, Mapping):
+                    _same_name("anaconda.org/conda-forge", name, package.get("name"))
                     declared = package.get("license")
                     declared = declared.strip() if isinstance(declared, str) else None
                     if declared and all(v.spdx(p) for p in _ids(declared)):
@@ -265,6 +267,14 @@ class Review(Adapter):
         if result.status == DEAD:
             self.problem(f"{sid}: homepage not checked: {result.reason}")
         return []
+
+
+def _same_name(where: str, asked: str, answered: Any) -> None:
+    """An answer about another package than the one asked for is not evidence about ours."""
+    def norm(name: Any) -> str:
+        return re.sub(r"[-_.]+", "-", str(name or "")).lower()
+    if answered is not None and norm(answered) != norm(asked):
+        raise WrongAnswer(f"{where}/{asked}: the answer is about {str(answered)[:100]!r}; nothing taken")
 
 
 def _raw(value: Any) -> str | None:
