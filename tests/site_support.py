@@ -230,6 +230,18 @@ def record_pages(site: Path) -> list[Path]:
     return sorted(p for k in kinds for p in (site / k).glob("*/index.html") if p.parent.name not in aux)
 
 
+def pagefind_fragments(site: Path) -> list[dict]:
+    """Every page entry of a built site's Pagefind index (gzip, a signature, then JSON)."""
+    import gzip
+    import json
+
+    out = []
+    for f in sorted((site / "pagefind" / "fragment").glob("*.pf_fragment")):
+        raw = gzip.decompress(f.read_bytes())
+        out.append(json.loads(raw[raw.index(b"{"):]))
+    return out
+
+
 URL_ATTRIBUTES = frozenset({"href", "src", "action", "formaction", "xlink:href", "poster", "data", "background",
                             "srcset", "cite", "longdesc", "manifest", "ping"})
 SAFE_SCHEMES = frozenset({"http", "https", "mailto"})

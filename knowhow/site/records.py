@@ -9,15 +9,11 @@ from markupsafe import Markup
 
 from ..registry.merge import Merged
 from ..registry.model import KINDS
-from . import jsonld, kinds_pages
+from . import jsonld, kinds_pages, search
 from .graph import Graph
 from .render import description_html, page, record_url, render, script_json
 
 KIND_LABELS = {k: m.kind_label for k, m in KINDS.items()}
-# The search index holds a record's title and the opening of its description, cut at a word
-# boundary near this many characters. Measured (Material's worker under node, 10,000 records):
-# 160 characters -> 1.0 s to build the index in the browser, 90 -> 0.55 s, titles only -> 0.3 s.
-SEARCH_SUMMARY = 90
 RELATED_CAP = 12  # long related lists on a record page are cut; the facility and index pages list all
 PAST_CAP = 20
 
@@ -27,8 +23,8 @@ def src_path(kind: str, record_id: str) -> str:
 
 
 def summary(rec: Merged, limit: int = 160) -> str:
-    """What the search index holds for a record besides its title: the description's opening,
-    as written (Markdown marks and all), one line; escaped wherever it is output."""
+    """The description's opening as written (Markdown marks and all), one line, for page
+    descriptions and feed summaries; escaped wherever it is output."""
     text = " ".join(str(rec.data.get("description") or "").split())
     if len(text) > limit:
         text = text[:limit].rsplit(" ", 1)[0] + "…"
@@ -77,13 +73,10 @@ def record_page(g: Graph, rec: Merged, extra: dict[str, Any], links: RecordLinks
     title = g.title(rec)
     body = render(
         f"{rec.kind}.html", rec=rec, d=rec.data, g=g, u=up, L=links or RecordLinks(g), title=title,
-        summary=summary(rec, SEARCH_SUMMARY), kind_label=KIND_LABELS[rec.kind], bs=g.badges(rec),
+        search_block=search.record_block(g, rec), kind_label=KIND_LABELS[rec.kind], bs=g.badges(rec),
         description=description_html(rec.data.get("description")), origin=g.origin(rec),
         jsonld=script_json(jsonld.for_record(g, rec)), **extra)
-    # Past events stay on the events page (with its word filter), the calendar and facility pages,
-    # but leave the search index: it is rebuilt in every visitor's browser, and they pile up.
-    searchable = not (rec.kind == "events" and g.is_past(rec))
-    return page(title, body, description=summary(rec), hide=("toc",), search=searchable)
+    return page(title, body, description=summary(rec), hide=("toc",))
 
 
 def _software(g: Graph, rec: Merged) -> dict[str, Any]:
@@ -132,7 +125,7 @@ def _facility(g: Graph, rec: Merged) -> dict[str, Any]:
         "collabs": sorted((c for c, _ in collabs), key=g.title),
         "joined": {c.id: j for c, j in collabs if j},
         "open_data": sorted(g.data_of.get(rec.id, []), key=g.title),
-        "feed": f"feeds/facility/{rec.id}.ics" if upcoming else "",
+        "feed": f"feeds/facility/{rec.id}.ics",
         **kinds_pages.facility_extra(g, rec),
     }
 
