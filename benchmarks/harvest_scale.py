@@ -1,6 +1,7 @@
-"""Harvest at scale against the replay server: 2,000 events and 500 GitHub repositories.
+"""Harvest at scale against the replay server: every configured source, 2,000 events and 500
+GitHub repositories.
 
-    python benchmarks/harvest_scale.py [--events N] [--repos N]
+    python benchmarks/harvest_scale.py [--events N] [--repos N] [--software N] [--only all]
 
 Each scenario runs the real harvest (runner, transport, adapters, store) twice into a fresh
 temporary registry and prints, per run, the HTTP requests made, how many were answered 304 or
@@ -13,20 +14,27 @@ from the cache, body bytes downloaded, records written and seconds:
 - repositories_part(mode="rest"): the REST path (repository, latest release, default branch),
   every request conditional, so an unchanged second run is all 304s.
 
-Targets (issue 4): the second run downloads no full body; GitHub facts for 500 repositories in
-at most 10 requests on the GraphQL path.
+- all_sources_part: every source of harvest/sources.yaml, its base_url moved to the replay
+  server, over a registry of N software records (GitHub, PyPI, Zenodo DOIs, some on GitLab),
+  collaborations and open-data collections; prints each source's seconds and the wall time of
+  the whole harvest (first run, then the quiet second run), with each source's deadline.
+
+Targets: the second run downloads no full body; GitHub facts for 500 repositories in at most
+10 requests on the GraphQL path; the whole configured harvest far inside the nightly job.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 import tempfile
 import time
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
+from urllib.parse import urlsplit
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
@@ -169,11 +177,147 @@ def repositories_part(n_repos: int = 500, mode: str = "graphql") -> dict:
         return out
 
 
+# --------------------------------------------------------------------------- every configured source
+
+def _moved(src: SourceConfig, srv: Replay) -> SourceConfig:
+    """The configured source with its base_url on the replay server (same path shape)."""
+    base = srv.url(src.name + "/")
+    params = dict(src.params)
+    if src.type == "ical":
+        base = srv.url(src.name + "/events.ics")
+    elif src.type == "gitlab":
+        params["host"] = urlsplit(src.base_url).hostname  # registry URLs keep naming gitlab.com
+    elif src.type in ("zenodo", "pypi"):
+        base = srv.url(src.name + "/" + urlsplit(src.base_url).path.strip("/") + "/")
+    return replace(src, base_url=base, params=params)
+
+
+def _registry(root: Path, n: int, srv: Replay) -> None:
+    cur = root / "registry/curated"
+    write_yaml(cur / "facilities/desy-petra-iii.yaml", {  # the organiser the configured event sources name
+        "id": "desy-petra-iii", "name": "PETRA III", "description": "Synthetic facility for the benchmark.",
+        "website": "https://facility.example.org/"})
+    for i in range(n):
+        rid = f"tool-{i:04d}"
+        host = "gitlab.com" if i % 10 == 0 else "github.com"
+        data = {"id": rid, "name": f"Tool {i}", "description": f"Synthetic software {i}.",
+                "homepage": f"https://{host}/bench-org/{rid}", "repository": f"https://{host}/bench-org/{rid}",
+                "doi": f"10.5281/zenodo.{900000 + i}", "packages": {"pypi": rid},
+                "references": [f"https://{host}/bench-org/{rid}"]}
+        write_yaml(cur / "software" / f"{rid}.yaml", data)
+    for j in range(5):
+        write_yaml(cur / "collaborations" / f"collab-{j}.yaml", {
+            "id": f"collab-{j}", "name": f"Collaboration {j}", "description": "Synthetic.",
+            "website": f"https://collab-{j}.example.org/", "repositories": [f"https://github.com/bench-org-{j}"]})
+    for j in range(5):
+        write_yaml(cur / "open_data" / f"portal-{j}.yaml", {
+            "id": f"portal-{j}", "name": f"Portal {j}", "description": "Synthetic.",
+            "url": f"https://data-{j}.example.org/", "doi_prefix": f"10.{15150 + j}",
+            "api": {"type": "panosc", "endpoint": srv.url(f"panosc-federated/facility-{j}/api/")}})
+
+
+def _serve_all(srv: Replay, config: HarvestConfig, n: int, n_events: int) -> None:
+    by = {s.name: s for s in config.sources}
+    tess = urlsplit(by["pan-training"].base_url).path.lstrip("/")
+    pages = (n_events + 99) // 100
+    for p in range(1, pages + 1):
+        items = [tess_item(i) for i in range((p - 1) * 100, min(p * 100, n_events))]
+        links = {"self": f"/events?page_number={p}"} | ({"next": f"/events?page_number={p + 1}"} if p < pages else {})
+        srv.add(tess + "events.json_api", {"data": items, "links": links, "meta": {"results-count": n_events}},
+                query={"page_number": str(p)}, content_type="application/vnd.api+json")
+    indico = urlsplit(by["desy-indico-erum-bridge-school"].base_url).path.lstrip("/")
+    results = [{"_type": "Conference", "id": str(5000 + i), "title": f"Bridge school session {i}",
+                "description": f"<p>Session <strong>{i}</strong></p>",
+                "startDate": {"date": f"2026-{i % 12 + 1:02d}-10", "time": "07:00:00", "tz": "UTC"},
+                "endDate": {"date": f"2026-{i % 12 + 1:02d}-11", "time": "15:00:00", "tz": "UTC"},
+                "timezone": "Europe/Berlin", "location": "DESY", "type": "meeting", "keywords": ["Python"],
+                "url": f"https://indico.example.org/event/{5000 + i}/"} for i in range(60)]
+    srv.add(indico + "export/categ/1202.json", {"_type": "HTTPAPIResult", "count": 60, "results": results},
+            etag=False)
+    srv.add(urlsplit(by["desy-panet-meetings"].base_url).path, HERE.parent / "tests/data/harvest/ical/outlook_windows_zones.ics",
+            content_type="text/calendar; charset=utf-8", etag=False)
+    gh = urlsplit(by["github-software"].base_url).path.lstrip("/")
+    srv.add(gh + "graphql", graphql_answer, method="POST", etag=False)
+    gc = urlsplit(by["github-collaborations"].base_url).path.lstrip("/")
+    for j in range(5):
+        org = f"bench-org-{j}"
+        srv.add(f"{gc}orgs/{org}/repos", [dict(repo_rest(org, f"r{k}", k), owner={"login": org}, fork=False)
+                                         for k in range(30)])
+    gl = urlsplit(by["gitlab-com"].base_url).path.lstrip("/") + "api/v4/"
+    pp = urlsplit(by["pypi"].base_url).path.lstrip("/")
+    zn = urlsplit(by["zenodo-software"].base_url).path.lstrip("/")
+    for i in range(n):
+        rid = f"tool-{i:04d}"
+        if i % 10 == 0:
+            base = f"{gl}projects/bench-org/{rid}"  # the server sees the encoded path decoded
+            srv.add(base, {"id": i, "path_with_namespace": f"bench-org/{rid}", "star_count": i,
+                                               "forks_count": 1, "default_branch": "main",
+                                               "license": {"key": "mit"}, "topics": ["python"]})
+            srv.add(base + "/repository/branches/main",
+                    {"commit": {"committed_date": "2025-12-01T09:59:00Z"}})
+            srv.add(base + "/releases", [{"tag_name": "v1.0", "released_at": "2025-11-01T00:00:00Z"}])
+        srv.add(f"{pp}{rid}/json", {"info": {"name": rid, "version": "1.0.0", "license_expression": "MIT"},
+                                    "urls": [{"upload_time_iso_8601": "2025-11-20T08:00:00Z", "yanked": False}]})
+        recid = str(900000 + i)
+        srv.add(f"{zn}records", {"hits": {"total": 3, "hits": [{
+            "id": 1000000 + i, "conceptrecid": recid, "conceptdoi": f"10.5281/zenodo.{recid}",
+            "stats": {"unique_views": 10 * i, "unique_downloads": i}}]}}, query={"q": f"conceptrecid:{recid}"})
+    dc = urlsplit(by["datacite"].base_url).path.lstrip("/")
+    for j in range(5):
+        srv.add(f"{dc}dois", {"data": [], "meta": {"total": 1000 * (j + 1), "citations": [{"id": "2025", "count": j}]}},
+                query={"prefix": f"10.{15150 + j}"})
+        for model in ("Datasets", "Documents"):
+            srv.add(f"panosc-federated/facility-{j}/api/{model}/count", {"count": 100 * (j + 1)})
+
+
+def all_sources_part(n_software: int = 200, n_events: int = 1000) -> dict:
+    """Every source in harvest/sources.yaml against the replay server, twice; wall time per run."""
+    from knowhow.harvest.config import load
+
+    configured = load(HERE.parent / "harvest/sources.yaml")
+    with tempfile.TemporaryDirectory() as tmp, Replay() as srv:
+        root = Path(tmp)
+        config = HarvestConfig("bench", tuple(_moved(s, srv) for s in configured.sources))
+        _registry(root, n_software, srv)
+        _serve_all(srv, config, n_software, n_events)
+        out = {}
+        for name in ("first", "second"):
+            started = time.perf_counter()
+            report = run(config, registry=root / "registry", state_path=root / "state.json",
+                         cache_dir=root / "cache", settings=settings_for(srv), today=TODAY,
+                         env={"GITHUB_TOKEN": "not-a-real-token"})
+            wall = time.perf_counter() - started
+            failed = [f"{r.source.name}: {r.outcome.error}" for r in report.rows if r.outcome.failed]
+            if failed:
+                raise SystemExit("benchmark run failed: " + "; ".join(failed))
+            out[name] = {"wall": round(wall, 2),
+                         "sources": {r.source.name: (r.requests, r.outcome.fetched, r.seconds, r.source.deadline)
+                                     for r in report.rows}}
+        problems = validate(root / "registry")[1]
+        assert problems.valid, problems.render()
+        return out
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--events", type=int, default=2000)
     ap.add_argument("--repos", type=int, default=500)
+    ap.add_argument("--software", type=int, default=200, help="software records for the all-sources run")
+    ap.add_argument("--only", choices=("all", "scale", "both"), default="both",
+                    help="all: every configured source; scale: the event and repository scenarios")
     args = ap.parse_args(argv)
+    logging.getLogger("knowhow").setLevel(logging.ERROR)  # per-item warnings are the report's job
+    if args.only in ("all", "both"):
+        whole = all_sources_part(args.software, min(args.events, 1000))
+        print(f"every configured source ({args.software} software records), against the replay server")
+        print(f"{'source':34} {'run':7} {'requests':>9} {'fetched':>8} {'seconds':>8} {'deadline':>9}")
+        for run_name, fig in whole.items():
+            for name, (requests, fetched, seconds, deadline) in fig["sources"].items():
+                print(f"{name:34} {run_name:7} {requests:>9} {fetched:>8} {seconds:>8.2f} {deadline:>9.0f}")
+            print(f"{'whole harvest':34} {run_name:7} {'':>9} {'':>8} {fig['wall']:>8.2f}")
+        print()
+    if args.only == "all":
+        return
     results = {f"events ({args.events})": events_part(args.events),
                f"repositories ({args.repos}), GraphQL": repositories_part(args.repos, "graphql"),
                f"repositories ({args.repos}), REST": repositories_part(args.repos, "rest")}
