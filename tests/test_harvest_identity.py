@@ -150,7 +150,7 @@ def test_panosc_items_from_another_provider(replay):
 
 def test_every_adapter_module_checks_identity():
     """A new adapter must decide how it checks identity (event sources own their ids)."""
-    checked = {"zenodo", "datacite", "github", "gitlab", "pypi", "panosc"}
+    checked = {"zenodo", "datacite", "github", "gitlab", "pypi", "panosc", "review"}
     own_ids = {"tess", "indico", "ical", "oaipmh"}  # listings: no per-item question to answer wrongly
     assert set(ADAPTERS) == checked | own_ids
     src = Path(__file__).resolve().parents[1] / "knowhow/harvest/sources"

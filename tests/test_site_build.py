@@ -117,7 +117,7 @@ def test_internal_links_resolve(site):
 def test_feeds_parse(site):
     cal = Calendar.from_ical((site.site / "events.ics").read_bytes())
     uids = sorted(str(e["UID"]).split("@")[0] for e in cal.walk("VEVENT"))
-    assert uids == ["harvested-only", "school-soon", "webinar", "workshop-dates"]
+    assert uids == ["harvested-only", "school-soon", "webinar", "wg-meeting", "workshop-dates"]
     assert all(not e.errors for e in cal.walk("VEVENT"))
     for ics in (site.site / "feeds").rglob("*.ics"):
         assert Calendar.from_ical(ics.read_bytes()).walk("VEVENT"), ics

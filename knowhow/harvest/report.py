@@ -95,6 +95,10 @@ def markdown(report: RunReport) -> str:
     attention = _attention(report)
     if attention:
         lines += ["### Needs attention", "", *attention, ""]
+    flagged = review_lines(report)
+    if flagged:
+        lines += ["### Needs review", "", "Curated facts that their sources now contradict (`knowhow review` lists "
+                  "every open flag):", "", *flagged, ""]
     flags = _flags(report)
     if flags:
         lines += ["### Held figures and item problems", "", *flags, ""]
@@ -122,6 +126,19 @@ def _attention(report: RunReport) -> list[str]:
             lines.append(f"- {name} failed ({escape_markdown(o.error, 300)}){extra}; its records are kept{stale}")
         if o.invalid:
             lines.append(f"- {name}: {_plural(o.invalid, 'record')} not written (would not validate)")
+    return lines
+
+
+def review_lines(report: RunReport) -> list[str]:
+    """New or changed cross-check flags of this run, one line each, remote text escaped."""
+    lines = []
+    for c in report.changes:
+        _, flags = c.fields.get("review", (None, None))
+        for f in flags or []:
+            if isinstance(f, dict):
+                evidence = f" ({escape_markdown(str(f['evidence']), 200)})" if f.get("evidence") else ""
+                lines.append(f"- **{escape_markdown(c.title, 80)}** `{escape_markdown(str(f.get('field')), 40)}`: "
+                             f"{escape_markdown(str(f.get('message')), 300)}{evidence}")
     return lines
 
 

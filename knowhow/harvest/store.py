@@ -308,6 +308,9 @@ class HarvestStore:
                 p.pop("error", None)
         flat_new["id"] = rid
         prov.setdefault("id", {"source": src.name, "changed": self.day})
+        if not existed and set(flat_new) == {"id"}:
+            out.unchanged += 1  # nothing to say about this record (e.g. no review flags): no file
+            return key
         data = unflatten(flat_new)
         data[PROVENANCE_KEY] = {k: prov[k] for k in sorted(prov) if k == "id" or k in flat_new}
         if existed and data == old:

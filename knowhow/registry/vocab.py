@@ -70,6 +70,24 @@ API_TYPES = {
     "none": "None",
 }
 
+JOB_FIELDS = {"software": "Software", "data": "Data", "it": "IT", "controls": "Controls"}
+JOB_CONTRACTS = {
+    "permanent": "Permanent",
+    "fixed-term": "Fixed-term",
+    "postdoc": "Postdoc",
+    "phd": "PhD position",
+    "student": "Student or internship",
+}
+GROUP_TYPES = {"working-group": "Working group", "interest-group": "Special interest group", "project": "Project"}
+GROUP_STATUS = {"active": "Active", "proposed": "Under evaluation", "completed": "Completed"}
+LINK_CATEGORIES = {
+    "policy": "Policies",
+    "standard": "Standards and ontologies",
+    "service": "Services",
+    "code": "Community code repositories",
+    "training": "Training material",
+}
+
 
 @lru_cache(maxsize=1)
 def spdx_ids() -> dict[str, str]:

@@ -15,15 +15,14 @@ from pathlib import Path
 from ..registry import vocab
 from ..registry.export import export
 from ..registry.model import KINDS
-from . import feeds, indexes, overview, records
+from . import feeds, indexes, kinds_feeds, kinds_pages, overview, records
 from .graph import Graph
 from .inputs import SiteInput
 from .reference import field_rows
 from .render import page, relurl, render
 
 Content = str | bytes
-KIND_TITLES = {"facilities": "Facilities", "software": "Software", "events": "Events",
-               "collaborations": "Collaborations", "open_data": "Open data"}
+KIND_TITLES = {k: m.kind_plural for k, m in KINDS.items()}
 
 
 def generate(inp: SiteInput) -> dict[str, Content]:
@@ -38,6 +37,8 @@ def generate(inp: SiteInput) -> dict[str, Content]:
     out["collaborations/trends_chart/index.md"] = overview.trends_page(g)
     out["open_data/index.md"] = indexes.open_data_index(g)
     out["facilities/index.md"] = indexes.facilities_index(g)
+    out.update(kinds_pages.pages(g))
+    out.update(kinds_feeds.feeds(g))
     out.update(records.record_pages(g))
     out.update(feeds.ics_feeds(g))
     out["feed.xml"] = feeds.atom(g)
@@ -73,6 +74,7 @@ def downloads_page(g: Graph, data: dict[str, bytes], files: dict[str, Content]) 
            if p.startswith("feeds/facility/")]
     ics += [(p, f"upcoming {vocab.EVENT_TYPES.get(p.rsplit('/', 1)[1][:-4], '')} events".lower()) for p in sorted(files)
             if p.startswith("feeds/type/")]
+    ics += kinds_feeds.listed(g, files)
     body = render("downloads.html", u=partial(relurl, "downloads/"), sizes=sizes, kinds=kinds, ics=ics)
     return page("Downloads", body, search=False, hide=("toc",))
 

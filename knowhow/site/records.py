@@ -8,17 +8,12 @@ from typing import Any
 from markupsafe import Markup
 
 from ..registry.merge import Merged
-from . import jsonld
+from ..registry.model import KINDS
+from . import jsonld, kinds_pages
 from .graph import Graph
 from .render import description_html, page, record_url, render, script_json
 
-KIND_LABELS = {
-    "software": "Software",
-    "events": "Training or event",
-    "collaborations": "IT collaboration",
-    "open_data": "Open-data collection",
-    "facilities": "Facility",
-}
+KIND_LABELS = {k: m.kind_label for k, m in KINDS.items()}
 # The search index holds a record's title and the opening of its description, cut at a word
 # boundary near this many characters. Measured (Material's worker under node, 10,000 records):
 # 160 characters -> 1.0 s to build the index in the browser, 90 -> 0.55 s, titles only -> 0.3 s.
@@ -138,8 +133,9 @@ def _facility(g: Graph, rec: Merged) -> dict[str, Any]:
         "joined": {c.id: j for c, j in collabs if j},
         "open_data": sorted(g.data_of.get(rec.id, []), key=g.title),
         "feed": f"feeds/facility/{rec.id}.ics" if upcoming else "",
+        **kinds_pages.facility_extra(g, rec),
     }
 
 
 EXTRA = {"software": _software, "events": _event, "collaborations": _collaboration, "open_data": _open_data,
-         "facilities": _facility}
+         "facilities": _facility, **kinds_pages.EXTRA}
