@@ -180,7 +180,7 @@ def repositories_part(n_repos: int = 500, mode: str = "graphql") -> dict:
 # --------------------------------------------------------------------------- every configured source
 
 def _moved(src: SourceConfig, srv: Replay) -> SourceConfig:
-    """The configured source with its base_url on the replay server (same path shape)."""
+    """The configured source with every URL it asks on the replay server (same path shape)."""
     base = srv.url(src.name + "/")
     params = dict(src.params)
     if src.type == "ical":
@@ -189,10 +189,15 @@ def _moved(src: SourceConfig, srv: Replay) -> SourceConfig:
         params["host"] = urlsplit(src.base_url).hostname  # registry URLs keep naming gitlab.com
     elif src.type in ("zenodo", "pypi"):
         base = srv.url(src.name + "/" + urlsplit(src.base_url).path.strip("/") + "/")
+    elif src.type == "review":
+        params["gitlab"] = {host: srv.url(f"{src.name}-gitlab/api/v4/") for host in params.get("gitlab") or {}}
+        params["pypi"] = srv.url(f"{src.name}-pypi/pypi/")
+        params.pop("conda", None)  # no synthetic record names a conda-forge package
+        params["homepages"] = False  # homepages are elsewhere on the internet, not on the replay server
     return replace(src, base_url=base, params=params)
 
 
-def _registry(root: Path, n: int, srv: Replay) -> None:
+def _registry(root: Path, n: int, config: HarvestConfig) -> None:
     cur = root / "registry/curated"
     write_yaml(cur / "facilities/desy-petra-iii.yaml", {  # the organiser the configured event sources name
         "id": "desy-petra-iii", "name": "PETRA III", "description": "Synthetic facility for the benchmark.",
@@ -202,72 +207,97 @@ def _registry(root: Path, n: int, srv: Replay) -> None:
         host = "gitlab.com" if i % 10 == 0 else "github.com"
         data = {"id": rid, "name": f"Tool {i}", "description": f"Synthetic software {i}.",
                 "homepage": f"https://{host}/bench-org/{rid}", "repository": f"https://{host}/bench-org/{rid}",
-                "doi": f"10.5281/zenodo.{900000 + i}", "packages": {"pypi": rid},
+                "license": "MIT", "doi": f"10.5281/zenodo.{900000 + i}", "packages": {"pypi": rid},
                 "references": [f"https://{host}/bench-org/{rid}"]}
         write_yaml(cur / "software" / f"{rid}.yaml", data)
     for j in range(5):
         write_yaml(cur / "collaborations" / f"collab-{j}.yaml", {
             "id": f"collab-{j}", "name": f"Collaboration {j}", "description": "Synthetic.",
             "website": f"https://collab-{j}.example.org/", "repositories": [f"https://github.com/bench-org-{j}"]})
-    for j in range(5):
-        write_yaml(cur / "open_data" / f"portal-{j}.yaml", {
-            "id": f"portal-{j}", "name": f"Portal {j}", "description": "Synthetic.",
-            "url": f"https://data-{j}.example.org/", "doi_prefix": f"10.{15150 + j}",
-            "api": {"type": "panosc", "endpoint": srv.url(f"panosc-federated/facility-{j}/api/")}})
+    portals = [f"portal-{j}" for j in range(5)] + [str(s.params["record"]) for s in config.sources
+                                                    if s.type in ("panosc", "oaipmh") and s.params.get("record")]
+    for j, oid in enumerate(portals):
+        data = {"id": oid, "name": f"Portal {j}", "description": "Synthetic.", "url": f"https://data-{j}.example.org/"}
+        if oid.startswith("portal-"):
+            data["doi_prefix"] = f"10.{15150 + j}"
+        write_yaml(cur / "open_data" / f"{oid}.yaml", data)
 
 
-def _serve_all(srv: Replay, config: HarvestConfig, n: int, n_events: int) -> None:
-    by = {s.name: s for s in config.sources}
-    tess = urlsplit(by["pan-training"].base_url).path.lstrip("/")
+def _tess(srv: Replay, path: str, n_events: int) -> None:
     pages = (n_events + 99) // 100
     for p in range(1, pages + 1):
         items = [tess_item(i) for i in range((p - 1) * 100, min(p * 100, n_events))]
         links = {"self": f"/events?page_number={p}"} | ({"next": f"/events?page_number={p + 1}"} if p < pages else {})
-        srv.add(tess + "events.json_api", {"data": items, "links": links, "meta": {"results-count": n_events}},
+        srv.add(path + "events.json_api", {"data": items, "links": links, "meta": {"results-count": n_events}},
                 query={"page_number": str(p)}, content_type="application/vnd.api+json")
-    indico = urlsplit(by["desy-indico-erum-bridge-school"].base_url).path.lstrip("/")
-    results = [{"_type": "Conference", "id": str(5000 + i), "title": f"Bridge school session {i}",
+
+
+def _indico(srv: Replay, path: str, category: str, offset: int) -> None:
+    results = [{"_type": "Conference", "id": str(offset + i), "title": f"Bridge school session {i}",
                 "description": f"<p>Session <strong>{i}</strong></p>",
                 "startDate": {"date": f"2026-{i % 12 + 1:02d}-10", "time": "07:00:00", "tz": "UTC"},
                 "endDate": {"date": f"2026-{i % 12 + 1:02d}-11", "time": "15:00:00", "tz": "UTC"},
                 "timezone": "Europe/Berlin", "location": "DESY", "type": "meeting", "keywords": ["Python"],
-                "url": f"https://indico.example.org/event/{5000 + i}/"} for i in range(60)]
-    srv.add(indico + "export/categ/1202.json", {"_type": "HTTPAPIResult", "count": 60, "results": results},
+                "url": f"https://indico.example.org/event/{offset + i}/"} for i in range(60)]
+    srv.add(f"{path}export/categ/{category}.json", {"_type": "HTTPAPIResult", "count": 60, "results": results},
             etag=False)
-    srv.add(urlsplit(by["desy-panet-meetings"].base_url).path, HERE.parent / "tests/data/harvest/ical/outlook_windows_zones.ics",
-            content_type="text/calendar; charset=utf-8", etag=False)
-    gh = urlsplit(by["github-software"].base_url).path.lstrip("/")
-    srv.add(gh + "graphql", graphql_answer, method="POST", etag=False)
-    gc = urlsplit(by["github-collaborations"].base_url).path.lstrip("/")
-    for j in range(5):
-        org = f"bench-org-{j}"
-        srv.add(f"{gc}orgs/{org}/repos", [dict(repo_rest(org, f"r{k}", k), owner={"login": org}, fork=False)
-                                         for k in range(30)])
-    gl = urlsplit(by["gitlab-com"].base_url).path.lstrip("/") + "api/v4/"
-    pp = urlsplit(by["pypi"].base_url).path.lstrip("/")
-    zn = urlsplit(by["zenodo-software"].base_url).path.lstrip("/")
+
+
+def _software(srv: Replay, src: SourceConfig, n: int) -> None:
+    path = urlsplit(src.base_url).path.lstrip("/")
     for i in range(n):
-        rid = f"tool-{i:04d}"
-        if i % 10 == 0:
-            base = f"{gl}projects/bench-org/{rid}"  # the server sees the encoded path decoded
-            srv.add(base, {"id": i, "path_with_namespace": f"bench-org/{rid}", "star_count": i,
-                                               "forks_count": 1, "default_branch": "main",
-                                               "license": {"key": "mit"}, "topics": ["python"]})
-            srv.add(base + "/repository/branches/main",
-                    {"commit": {"committed_date": "2025-12-01T09:59:00Z"}})
+        rid, recid = f"tool-{i:04d}", str(900000 + i)
+        if src.type == "gitlab" and i % 10 == 0:
+            base = f"{path}api/v4/projects/bench-org/{rid}"  # the server sees the encoded path decoded
+            srv.add(base, {"id": i, "path_with_namespace": f"bench-org/{rid}", "star_count": i, "forks_count": 1,
+                           "default_branch": "main", "license": {"key": "mit"}, "topics": ["python"]})
+            srv.add(base + "/repository/branches/main", {"commit": {"committed_date": "2025-12-01T09:59:00Z"}})
             srv.add(base + "/releases", [{"tag_name": "v1.0", "released_at": "2025-11-01T00:00:00Z"}])
-        srv.add(f"{pp}{rid}/json", {"info": {"name": rid, "version": "1.0.0", "license_expression": "MIT"},
-                                    "urls": [{"upload_time_iso_8601": "2025-11-20T08:00:00Z", "yanked": False}]})
-        recid = str(900000 + i)
-        srv.add(f"{zn}records", {"hits": {"total": 3, "hits": [{
-            "id": 1000000 + i, "conceptrecid": recid, "conceptdoi": f"10.5281/zenodo.{recid}",
-            "stats": {"unique_views": 10 * i, "unique_downloads": i}}]}}, query={"q": f"conceptrecid:{recid}"})
-    dc = urlsplit(by["datacite"].base_url).path.lstrip("/")
-    for j in range(5):
-        srv.add(f"{dc}dois", {"data": [], "meta": {"total": 1000 * (j + 1), "citations": [{"id": "2025", "count": j}]}},
-                query={"prefix": f"10.{15150 + j}"})
-        for model in ("Datasets", "Documents"):
-            srv.add(f"panosc-federated/facility-{j}/api/{model}/count", {"count": 100 * (j + 1)})
+        elif src.type == "pypi":
+            srv.add(f"{path}{rid}/json", {"info": {"name": rid, "version": "1.0.0", "license_expression": "MIT"},
+                                          "urls": [{"upload_time_iso_8601": "2025-11-20T08:00:00Z", "yanked": False}]})
+        elif src.type == "zenodo":
+            srv.add(f"{path}records", {"hits": {"total": 3, "hits": [{
+                "id": 1000000 + i, "conceptrecid": recid, "conceptdoi": f"10.5281/zenodo.{recid}",
+                "stats": {"unique_views": 10 * i, "unique_downloads": i}}]}}, query={"q": f"conceptrecid:{recid}"})
+        elif src.type == "review":
+            if i % 10:
+                srv.add(f"{path}repos/bench-org/{rid}", repo_rest("bench-org", rid, i))
+            else:
+                srv.add(f"{src.name}-gitlab/api/v4/projects/bench-org/{rid}", {
+                    "id": i, "path_with_namespace": f"bench-org/{rid}", "license": {"key": "mit"}, "archived": False})
+            srv.add(f"{src.name}-pypi/pypi/{rid}/json", {"info": {"name": rid, "version": "1.0.0",
+                                                                   "license_expression": "MIT"}})
+
+
+def _serve_all(srv: Replay, config: HarvestConfig, n: int, n_events: int) -> None:
+    """Synthetic answers for every configured source, by adapter type."""
+    for k, src in enumerate(config.sources):
+        path = urlsplit(src.base_url).path.lstrip("/")
+        if src.type == "tess":
+            _tess(srv, path, n_events)
+        elif src.type == "indico":
+            _indico(srv, path, str(src.params.get("category", 0)), 5000 + 100 * k)
+        elif src.type == "ical":
+            srv.add(path, HERE.parent / "tests/data/harvest/ical/outlook_windows_zones.ics",
+                    content_type="text/calendar; charset=utf-8", etag=False)
+        elif src.type == "github" and src.kind == "software":
+            srv.add(path + "graphql", graphql_answer, method="POST", etag=False)
+        elif src.type == "github":
+            for j in range(5):
+                org = f"bench-org-{j}"
+                srv.add(f"{path}orgs/{org}/repos", [dict(repo_rest(org, f"r{r}", r), owner={"login": org})
+                                                    for r in range(30)])
+        elif src.type == "datacite":
+            for j in range(5):
+                srv.add(f"{path}dois", {"data": [], "meta": {"total": 1000 * (j + 1),
+                                                             "citations": [{"id": "2025", "count": j}]}},
+                        query={"prefix": f"10.{15150 + j}"})
+        elif src.type == "panosc":
+            for model in ("Datasets", "Documents"):
+                srv.add(f"{path}{model}/count", {"count": 100 * (k + 1)})
+        else:
+            _software(srv, src, n)
 
 
 def all_sources_part(n_software: int = 200, n_events: int = 1000) -> dict:
@@ -278,7 +308,7 @@ def all_sources_part(n_software: int = 200, n_events: int = 1000) -> dict:
     with tempfile.TemporaryDirectory() as tmp, Replay() as srv:
         root = Path(tmp)
         config = HarvestConfig("bench", tuple(_moved(s, srv) for s in configured.sources))
-        _registry(root, n_software, srv)
+        _registry(root, n_software, config)
         _serve_all(srv, config, n_software, n_events)
         out = {}
         for name in ("first", "second"):
