@@ -12,7 +12,8 @@ from the cache, body bytes downloaded, records written and seconds:
   per POST; GraphQL answers carry no ETag (as on api.github.com), so a second run asks again
   unless `cache_ttl` lets the stored answer stand (shown as a third run);
 - repositories_part(mode="rest"): the REST path (repository, latest release, default branch),
-  every request conditional, so an unchanged second run is all 304s.
+  every request conditional, so an unchanged second run is all 304s except the 404s of
+  repositories without a CITATION.cff (asked again each run; a 404 carries no validator).
 
 - all_sources_part: every source of harvest/sources.yaml, its base_url moved to the replay
   server, over a registry of N software records (GitHub, PyPI, Zenodo DOIs, some on GitLab),
