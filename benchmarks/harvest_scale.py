@@ -11,7 +11,8 @@ from the cache, body bytes downloaded, records written and seconds:
 - repositories_part(mode="graphql"): the GitHub adapter's GraphQL path (token set), 100 aliases
   per POST; GraphQL answers carry no ETag (as on api.github.com), so a second run asks again
   unless `cache_ttl` lets the stored answer stand (shown as a third run);
-- repositories_part(mode="rest"): the REST path (repository, latest release, default branch),
+- repositories_part(mode="rest"): the REST path (repository, latest release, default branch,
+  CITATION.cff),
   every request conditional, so an unchanged second run is all 304s except the 404s of
   repositories without a CITATION.cff (asked again each run; a 404 carries no validator).
 
