@@ -179,7 +179,10 @@ class HarvestStore:
             out.reset = getattr(error, "reset", None)
             self._failed(src, st, out)
             return out
+        dropped = len(out.items)
         records = self._checked(src, records, out)
+        if any(i.code == "dropped" for i in out.items[dropped:]):
+            complete = False  # an item without a usable id may be one that is still listed upstream
         if previous and len(records) < src.min_keep_ratio * len(previous):
             previous = [k for k in previous if not self._ended(k)]  # ended events leave listings normally
         if previous and len(records) < src.min_keep_ratio * len(previous) and not allow_shrink:
