@@ -11,7 +11,7 @@ from knowhow.registry.validate import validate
 
 ROOT = Path(__file__).resolve().parents[1]
 # Hosts that mirror slides or documents: a record cites the project's or facility's own page instead.
-MIRRORS = ("slideserve.com", "slideshare.net", "pdfslide.", "yumpu.com", "readkong.com", "scribd.com",
+MIRRORS = ("slideserve.com", "docslib.org", "slideshare.net", "pdfslide.", "yumpu.com", "readkong.com", "scribd.com",
            "fdocuments.", "vdocuments.", "documents.pub", "dokumen.pub", "manualzilla.com", "studylib.", "usermanual.wiki")
 
 
@@ -66,3 +66,23 @@ def test_every_panosc_source_fills_the_record_whose_api_it_is():
         covered.add(rid)
     with_api = {rid for rid, d in open_data.items() if (d.get("api") or {}).get("type") == "panosc"}
     assert with_api == covered, f"open_data records with a PaNOSC API but no source: {sorted(with_api - covered)}"
+
+
+def test_collaboration_years_are_consistent():
+    """A participant cannot join before the collaboration started or after it ended; nothing ends before it starts."""
+    for cid, d in _records("collaborations").items():
+        started, ended = d.get("started"), d.get("ended")
+        if started and ended:
+            assert ended >= started, f"{cid}: ended {ended} before started {started}"
+        for p in d.get("facilities", []):
+            joined = p.get("joined")
+            if joined is None:
+                continue
+            assert started is None or joined >= started, f"{cid}/{p['id']}: joined {joined} before started {started}"
+            assert ended is None or joined <= ended, f"{cid}/{p['id']}: joined {joined} after ended {ended}"
+
+
+def test_a_collaboration_lists_each_facility_once():
+    for cid, d in _records("collaborations").items():
+        ids = [p["id"] for p in d.get("facilities", [])]
+        assert len(ids) == len(set(ids)), f"{cid}: {sorted({i for i in ids if ids.count(i) > 1})} listed twice"

@@ -115,6 +115,20 @@ def panet() -> dict[str, str]:
     return {str(k): str(v) for k, v in data["terms"].items()}
 
 
+@lru_cache(maxsize=1)
+def panet_broader() -> dict[str, list[str]]:
+    """PaNET technique id -> its direct broader terms (the ontology's superclasses), same file."""
+    data = yaml.safe_load((_HERE / "panet.yaml").read_text(encoding="utf-8"))
+    return {str(k): [str(p) for p in v] for k, v in (data.get("broader") or {}).items()}
+
+
+@lru_cache(maxsize=1)
+def panet_alt_labels() -> dict[str, list[str]]:
+    """PaNET technique id -> its other names (abbreviations such as EXAFS), same file."""
+    data = yaml.safe_load((_HERE / "panet.yaml").read_text(encoding="utf-8"))
+    return {str(k): [str(a) for a in v] for k, v in (data.get("alt_labels") or {}).items()}
+
+
 def suggest(value: str, choices, n: int = 1) -> str | None:
     """The nearest choice to value, or None: the 'did you mean' of every error."""
     choices = list(choices)
