@@ -34,6 +34,7 @@ from .validate import array_hash
 
 log = logging.getLogger(__name__)
 
+REFERENCE = "reference"  # the variant of the reference measurement: 1 thread, filter pipeline, sample's chunks
 THREAD_ENV = ("BLOSC_NTHREADS", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
 
@@ -224,7 +225,8 @@ def parse_error_bound(text: str) -> tuple[str, float]:
 
 
 def skipped_row(sample: Sample, codec: Codec, reason: str) -> dict:
-    return {"dataset": sample.name, "kind": sample.kind, "codec": codec.name, "status": "skipped", "reason": reason}
+    return {"dataset": sample.name, "kind": sample.kind, "codec": codec.name, "variant": codec.variant or REFERENCE,
+            "status": "skipped", "reason": reason}
 
 
 def plan(samples_and_codecs: Iterable[tuple[Sample, list[Codec]]], settings: Settings) -> list[tuple[Sample, Codec,
@@ -262,10 +264,12 @@ def measure_pair(sample: Sample, codec: Codec, data_path: Path, work_dir: Path, 
     """Measure one applicable pair in isolation, re-read it in a fresh process, and summarise."""
     eb, eb_mode = error_bound_for(sample, codec, settings)
     task = Task(sample.name, codec.name, str(data_path), str(work_dir), sample.chunks, settings.reps, eb,
-                sample.noise.sigma_ref if sample.noise else None, sample.mask_value, ref_hash, settings.timeout_s)
+                sample.noise.sigma_ref if sample.noise else None, sample.mask_value, ref_hash, settings.timeout_s,
+                codec.variant, dict(codec.explicit) if codec.explicit is not None else None)
     t0 = time.perf_counter()
     outcome = isolation.call("measure", {"task": task.to_dict()}, settings.timeout_s)
-    row: dict = {"dataset": sample.name, "kind": sample.kind, "codec": codec.name, "error_bound": eb,
+    row: dict = {"dataset": sample.name, "kind": sample.kind, "codec": codec.name, "variant": codec.variant or REFERENCE,
+                 "error_bound": eb,
                  "error_bound_mode": eb_mode, "exit_code": outcome.exit_code}
     raw = outcome.result
     if raw is None:
@@ -281,7 +285,10 @@ def measure_pair(sample: Sample, codec: Codec, data_path: Path, work_dir: Path, 
                                           "size_deterministic", "max_error", "rmse", "psnr", "max_rel_error",
                                           "pearson_r", "bound_held", "eb_over_sigma", "added_variance",
                                           "rmse_over_sigma", "mask_preserved", "nonfinite_preserved",
-                                          "peak_rss_bytes", "nan_inf_preserved") if k in raw})
+                                          "peak_rss_bytes", "nan_inf_preserved", "frame_read_ms",
+                                          "roi_read_ms", "chunks_used") if k in raw})
+    if codec.variant.startswith("threads="):
+        row["threads"] = int(codec.variant.split("=")[1])
     bound = sample.lossy_bound(eb) if codec.lossy and eb else (None if codec.lossy else sample.lossless_bound())
     metrics.add_bound_fraction(row, bound if row.get("ratio") else None)
     if codec.lossy and sample.data.dtype.kind == "f":
