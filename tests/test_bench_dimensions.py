@@ -69,7 +69,7 @@ def test_suite_dimensions_run_with_their_own_columns(tmp_path):
     assert doc["provenance"]["threads"]["BLOSC_NTHREADS"] == "1"  # the reference stays single-threaded
     chunked = rows[("bitshuffle-lz4", "chunk=4")]
     assert chunked["chunks_used"] == "4×375×713" and chunked["exact"] and chunked["write_vs_chunked"] > 0
-    assert doc["provenance"]["memcpy_large"]["bytes"] >= 4 * (doc["provenance"]["memcpy_large"]["llc_bytes"] or 0)
+    assert doc["provenance"]["memcpy_large"]["bytes"] >= 2 * (doc["provenance"]["memcpy_large"]["llc_bytes"] or 0)
     exposure = doc["exposure"]
     assert {(e["generator"], e["level"], e["codec"]) for e in exposure["points"]} == {
         (g, lv, c) for g in ("photon-counting", "neutron") for lv in (0.1, 10) for c in ("bitshuffle-lz4", "zstd-3")}

@@ -66,6 +66,9 @@ def summarise(raw: dict, raw_bytes: int, n_values: int, container_bits: int, mod
         out[f"{op}_cpu_s"] = cpu_med
         out[f"{op}_wall_s"] = statistics.median(wall)
         out[f"{op}_mb_per_cpu_s"] = _div(raw_bytes / 1e6, cpu_med)
+        if cpu and min(cpu) > 0:
+            c = speeds(raw_bytes, cpu)
+            out[f"{op}_mb_per_cpu_s_min"], out[f"{op}_mb_per_cpu_s_max"] = c["min"], c["max"]
         memory_gb = (raw_bytes + (stored or raw_bytes)) / 1e9
         joules = model.joules(cpu_med, statistics.median(wall), memory_gb)
         gb = raw_bytes / 1e9
@@ -111,7 +114,7 @@ def memcpy_large(llc_bytes: int | None, reps: int = 5) -> dict:
 
     import numpy as np
 
-    size = max(4 * (llc_bytes or 32 << 20), 64 << 20)
+    size = memcpy_buffer_bytes(llc_bytes)
     src = np.ones(size, dtype=np.uint8)
     dst = np.empty_like(src)
     dst.fill(0)
@@ -125,6 +128,11 @@ def memcpy_large(llc_bytes: int | None, reps: int = 5) -> dict:
     wall, cpu = statistics.median(walls), statistics.median(cpus)
     return {"bytes": size, "llc_bytes": llc_bytes, "mbps": _div(mb, wall), "mbps_min": _div(mb, max(walls)),
             "mbps_max": _div(mb, min(walls)), "mb_per_cpu_s": _div(mb, cpu), "reps": reps}
+
+
+def memcpy_buffer_bytes(llc: int | None) -> int:
+    """Twice the last-level cache (at least 32 MiB): the copy cannot run from cache."""
+    return max(2 * (llc or 16 << 20), 32 << 20)
 
 
 def llc_bytes() -> int | None:

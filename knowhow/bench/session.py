@@ -199,10 +199,14 @@ def memory_peak(rows: list[dict], described: list[dict], isolation) -> dict:
     child = max((r.get("peak_rss_bytes") or 0 for r in rows), default=0) or None
     largest = max((d.get("nbytes") or 0 for d in described), default=0)
     tree = sum(v for v in (parent, server, child) if v) or None
-    bound = runner.memory_bound_bytes(largest)
+    from .metrics import llc_bytes, memcpy_buffer_bytes
+
+    copy = 2 * memcpy_buffer_bytes(llc_bytes())  # source and destination of the memcpy reference
+    bound = runner.memory_bound_bytes(largest) + copy
     return {"parent_peak_bytes": parent, "fork_server_peak_bytes": server, "largest_child_peak_bytes": child,
             "tree_peak_bytes": tree, "largest_sample_bytes": largest, "bound_bytes": bound,
-            "bound_rule": f"{runner.MEMORY_BASE_BYTES >> 20} MiB + {runner.MEMORY_SAMPLE_FACTOR} × the largest sample",
+            "bound_rule": f"{runner.MEMORY_BASE_BYTES >> 20} MiB + {runner.MEMORY_SAMPLE_FACTOR} × the largest sample"
+                          f" + {copy >> 20} MiB for the memcpy reference",
             "within_bound": tree <= bound if tree else None}
 
 
