@@ -61,6 +61,10 @@ class Isolation(Protocol):
 def _child(mode: str, payload: dict, conn) -> None:
     from .measure import dispatch
 
+    if mode == "probe":  # codecs fed NaN/Inf print C-level errors; the verdict is the result
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 2)
+
     conn.send(dispatch(mode, payload))
     conn.close()
 
@@ -319,7 +323,7 @@ def measure_pair(sample: Sample, codec: Codec, data_path: Path, work_dir: Path, 
     return _finish(row, status, why, t0)
 
 
-PROBE_TIMEOUT_S = 5.0
+PROBE_TIMEOUT_S = 3.0
 _probes: dict[tuple[str, str], bool] = {}
 
 
