@@ -28,6 +28,7 @@ def _config(spec: dict) -> dict:
 def ratio_speed(points: list[dict], *, title: str, bound: float | None, reference: float | None) -> str:
     """Ratio against read MB per CPU-second (log), lossless filled, lossy hollow; the entropy
     bound and uncompressed HDF5 as reference lines."""
+    families = [f for f in ("lossless", "lossy") if any(p["family"] == f for p in points)]
     layers: list[dict] = [{
         "mark": {"type": "point", "filled": True, "size": 60},
         "encoding": {
@@ -35,9 +36,9 @@ def ratio_speed(points: list[dict], *, title: str, bound: float | None, referenc
                   "title": "read MB per CPU-second (log)"},
             "y": {"field": "ratio", "type": "quantitative", "title": "compression ratio", "scale": {"zero": True}},
             "color": {"field": "family", "type": "nominal", "title": None,
-                      "scale": {"domain": ["lossless", "lossy"], "range": [OKABE_ITO[0], OKABE_ITO[1]]}},
+                      "scale": {"domain": families, "range": [OKABE_ITO[0], OKABE_ITO[1]][:len(families)]}},
             "shape": {"field": "family", "type": "nominal", "title": None,
-                      "scale": {"domain": ["lossless", "lossy"], "range": ["circle", "triangle-up"]}},
+                      "scale": {"domain": families, "range": ["circle", "triangle-up"][:len(families)]}},
         },
         "data": {"values": points},
     }]
@@ -79,6 +80,13 @@ def exposure(points: list[dict], real: list[dict], *, title: str) -> str:
             "y": {"field": "ratio", "type": "quantitative", "scale": {"type": "log"}, "title": "ratio (log)"},
             "color": {"field": "codec", "type": "nominal", "title": None},
         }}]
+    bounds = {p["mean_counts"]: p["bound"] for p in points if p.get("bound")}
+    if bounds:
+        layers.append({
+            "data": {"values": [{"mean_counts": k, "ratio": v} for k, v in sorted(bounds.items())]},
+            "mark": {"type": "line", "strokeDash": [4, 3], "color": "#6b6b6b"},
+            "encoding": {"x": {"field": "mean_counts", "type": "quantitative"},
+                         "y": {"field": "ratio", "type": "quantitative"}}})
     if real:
         layers.append({
             "data": {"values": real},
