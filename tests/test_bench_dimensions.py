@@ -39,7 +39,7 @@ def test_direct_chunks_round_trip_bit_exact_both_ways(tmp_path, name, dtype):
     with h5py.File(tmp_path / "d.h5", "w") as f:
         mine = f.create_dataset("direct", shape=data.shape, dtype=data.dtype, chunks=chunks, **filt)
         direct.write_chunks(mine, data, chunks, encode)  # library-encoded, stored as is
-        theirs = f.create_dataset("pipeline", data=data, chunks=chunks, **filt)
+        f.create_dataset("pipeline", data=data, chunks=chunks, **filt)  # the filter pipeline writes
     with h5py.File(tmp_path / "d.h5", "r") as f:
         np.testing.assert_array_equal(f["direct"][()], data)  # the filter pipeline decodes our chunks
         back = np.zeros_like(data)

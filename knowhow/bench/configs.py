@@ -248,7 +248,7 @@ CODECS: tuple[Codec, ...] = (
 
 _BY_NAME = {c.name: c for c in CODECS}
 
-THREADED = frozenset(c.name for c in CODECS if c.name.startswith(("blosc-", "blosc2-")))
+THREADED = frozenset(c.name for c in CODECS if c.name.startswith(("blosc-", "blosc2-")) and not c.lossy)
 
 
 def as_stored(pipeline: list[list], chunked: bool = True) -> Codec:

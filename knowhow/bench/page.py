@@ -18,7 +18,8 @@ from pathlib import Path
 
 from . import charts, recommend, report
 
-TABLE = '<div class="bench-scroll"><table class="bench-table">'
+# The wrapper scrolls sideways on narrow screens; tabindex lets keyboard users scroll it too.
+TABLE = '<div class="bench-scroll" tabindex="0"><table class="bench-table">'
 END_TABLE = "</table></div>"
 ROLE_TEXT = {"densest": "Densest", "balanced": "Balanced", "fastest": "Fastest", "lossy": "Lossy, within 0.1 σ"}
 ROLES = ("densest", "balanced", "fastest", "lossy")
@@ -35,7 +36,7 @@ var(--md-default-fg-color--lightest);vertical-align:top;text-align:left}
 .md-typeset table.bench-table td:first-child{white-space:nowrap}
 .md-typeset table.bench-table caption{caption-side:top;text-align:left;font-size:.72rem;padding:.3em 0}
 .bench-pick{display:block;white-space:nowrap}
-.bench-pick small{display:block;color:var(--md-default-fg-color--light);font-variant-numeric:tabular-nums}
+.bench-pick small{display:block;font-variant-numeric:tabular-nums}
 .md-typeset table.bench-summary{font-size:.68rem}
 .md-typeset table.bench-summary code{font-size:.9em}
 .bench-figure{display:flex;flex-wrap:wrap;gap:1em;align-items:flex-start;margin:0 0 1em}
@@ -580,7 +581,7 @@ def _full_table(rows: list[dict], datasets: dict) -> str:
     shown = sorted((r for r in rows if r["status"] != "skipped"),
                    key=lambda r: (order.get(r["dataset"], 99), -(r.get("ratio") or 0)))
     # kh-sortable: the site's script turns each header into a sort button (the order here is the no-JS view).
-    lines = ['<div class="bench-scroll"><table class="bench-table kh-sortable">',
+    lines = ['<div class="bench-scroll" tabindex="0"><table class="bench-table kh-sortable">',
              "<thead><tr>" + "".join(f"<th{'' if k in TEXT_COLUMNS else ' class=num'}>{esc(t)}</th>"
                                      for k, t in FULL_COLUMNS) + "</tr></thead><tbody>"]
     for r in shown:

@@ -208,7 +208,7 @@ class Settings:
     timeout_s: float = 120.0
     energy: metrics.EnergyModel = field(default_factory=metrics.EnergyModel)
     lossy_integers: bool = False
-    error_bound: tuple[str, float] | None = None  # ("abs" | "range" | "sigma", value): overrides each codec's σ multiple
+    error_bound: tuple[str, float] | None = None  # (abs | range | sigma, value): replaces each codec σ multiple
 
 
 ERROR_MODES = {"abs": "absolute, in data units", "range": "relative to the sample's value range",
@@ -272,7 +272,8 @@ def measure_pair(sample: Sample, codec: Codec, data_path: Path, work_dir: Path, 
                 codec.variant, dict(codec.explicit) if codec.explicit is not None else None)
     t0 = time.perf_counter()
     outcome = isolation.call("measure", {"task": task.to_dict()}, settings.timeout_s)
-    row: dict = {"dataset": sample.name, "kind": sample.kind, "codec": codec.name, "variant": codec.variant or REFERENCE,
+    row: dict = {"dataset": sample.name, "kind": sample.kind, "codec": codec.name,
+                 "variant": codec.variant or REFERENCE,
                  "error_bound": eb,
                  "error_bound_mode": eb_mode, "exit_code": outcome.exit_code}
     raw = outcome.result

@@ -18,7 +18,6 @@ from .configs import CODECS
 from .datasets import DATASETS
 
 
-
 def bundled_suite() -> Path:
     """The suite definition shipped with the package."""
     return Path(str(resources.files("knowhow.bench").joinpath("suite.yaml")))
