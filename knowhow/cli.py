@@ -15,11 +15,13 @@ COMMANDS = {
     "new": "knowhow.registry.commands:new",
     "schemas": "knowhow.registry.commands:schemas",
     "build": "knowhow.site.command:build",
+    "serve": "knowhow.site.command:serve",
     "harvest": "knowhow.harvest.command:harvest",
     "bench": "knowhow.bench.command:bench",
     "links": "knowhow.links.command:links",
     "propose": "knowhow.proposals.command:propose",
     "forms": "knowhow.proposals.command:forms",
+    "review": "knowhow.harvest.review:review",
 }
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from site_support import AXE, CANARY, CHROMIUM, SEARCH_WORD, built_site, chromium, serve
+from site_support import AXE, CANARY, CHROMIUM, PAGE_TYPES, SEARCH_WORD, SITE_PREFIX, built_site, chromium, serve
 
 pytestmark = [pytest.mark.browser]
 
@@ -20,7 +20,7 @@ def site(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def base_url(site):
-    with serve(site.site) as url:
+    with serve(site.site, SITE_PREFIX) as url:
         yield url
 
 
@@ -97,8 +97,8 @@ def test_facets_work_by_keyboard(page, base_url):
     box.focus()
     page.keyboard.press("Space")
     assert box.is_checked()
-    assert visible_rows(page, "kh-upcoming", 3) == ["Tomography school"]
-    assert visible_rows(page, "kh-past", 3) == []
+    assert visible_rows(page, "kh-upcoming", 2) == ["Tomography school"]
+    assert visible_rows(page, "kh-past", 2) == []
     assert "type=school" in page.url
 
 
@@ -113,12 +113,14 @@ def test_index_tables_are_complete_without_javascript(browser, base_url):
 
 def test_search_finds_a_record_by_a_word_of_its_description(page, base_url):
     page.goto(base_url, wait_until="networkidle")
-    box = page.locator("input.md-search__input")
+    box = page.locator("#kh-search-input")
     box.click()
     box.press_sequentially(SEARCH_WORD, delay=20)
-    hit = page.locator(".md-search-result__item", has_text="TomoTool")
+    hit = page.locator(".kh-search__list .kh-result", has_text="TomoTool")
     hit.first.wait_for(timeout=15000)
-    assert hit.first.locator("a").get_attribute("href").endswith("software/tomotool/?h=" + SEARCH_WORD)
+    assert SEARCH_WORD in hit.first.locator("mark").first.inner_text().lower()
+    hit.first.click()
+    page.wait_for_url(base_url + "software/tomotool/")
 
 
 @pytest.mark.parametrize("path", ["software/hostile/", "events/webinar/", "software/", "events/",
@@ -141,10 +143,11 @@ def test_hostile_text_renders_as_text_and_never_runs(page, base_url, path):
         assert '<img src=x onerror=alert("img")>' in body and "{{ 31337" in body and CANARY not in body
         assert page.title().startswith("<script>")
     if path == "":
-        page.locator("input.md-search__input").click()
-        page.locator("input.md-search__input").press_sequentially("quokka", delay=20)
-        page.locator(".md-search-result__item").first.wait_for(timeout=15000)
-        assert "<script>" in page.locator(".md-search-result__item").first.inner_text()
+        page.locator("#kh-search-input").click()
+        page.locator("#kh-search-input").press_sequentially("quokka", delay=20)
+        page.locator(".kh-search__list .kh-result").first.wait_for(timeout=15000)
+        assert '<script>alert("title")</script>' in page.locator(".kh-search__list .kh-result").first.inner_text()
+        assert page.locator(".kh-search__list script, .kh-search__list img").count() == 0
         assert page.seen["dialogs"] == []
 
 
@@ -192,3 +195,66 @@ def test_compression_table_sorts_by_a_column_from_its_header(page, base_url):
     button.click()
     assert ratios() == sorted(before)
     assert not page.seen["errors"]
+
+
+# --- every page type at phone and desktop width ------------------------------------------------
+
+FOCUSABLE = ("a[href], button, input, select, textarea, summary, [tabindex]:not([tabindex='-1'])")
+# For every visible control: focus it (keyboard modality, so :focus-visible applies) and compare
+# its outline and box-shadow with the unfocused state. Returns the controls that show nothing.
+NO_VISIBLE_FOCUS = """(selector) => {
+  const shown = e => { const r = e.getBoundingClientRect(); const s = getComputedStyle(e);
+    return r.width > 0 && r.height > 0 && s.visibility !== 'hidden' && !e.closest('[hidden], [inert]'); };
+  const look = e => { const s = getComputedStyle(e);
+    return [s.outlineStyle, s.outlineWidth, s.outlineColor, s.boxShadow, s.backgroundColor, s.textDecorationLine,
+            s.borderColor].join('|'); };
+  const bad = [];
+  for (const e of document.querySelectorAll(selector)) {
+    if (!shown(e)) continue;
+    document.activeElement && document.activeElement.blur();
+    const before = look(e);
+    e.focus({focusVisible: true});
+    if (document.activeElement !== e) continue;  // not focusable after all (disabled, inert)
+    const s = getComputedStyle(e);
+    const outlined = s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) > 0;
+    if (!outlined && look(e) === before) bad.push(e.outerHTML.slice(0, 90));
+  }
+  return bad;
+}"""
+
+
+@pytest.fixture(scope="module", params=[390, 1280], ids=["390px", "1280px"])
+def sized(request, browser, base_url):
+    """One browser context per width, shared by the page-type checks at that width."""
+    context = browser.new_context(viewport={"width": request.param, "height": 844 if request.param < 600 else 900})
+    yield request.param, context
+    context.close()
+
+
+@pytest.mark.parametrize("name", list(PAGE_TYPES))
+def test_page_type_fits_is_accessible_and_loads_nothing_from_elsewhere(sized, base_url, name):
+    width, context = sized
+    if not AXE.is_file():
+        pytest.fail(f"{AXE} is missing: run `npm ci`", pytrace=False)
+    p = context.new_page()
+    errors, offsite = [], []
+    p.on("console", lambda m: m.type == "error" and not (name == "404" and "404" in m.text) and errors.append(m.text))
+    p.on("pageerror", lambda e: errors.append(str(e)))
+    p.on("request", lambda r: not r.url.startswith(base_url) and offsite.append(r.url))
+    response = p.goto(base_url + PAGE_TYPES[name], wait_until="load")
+    assert response.status == (404 if name == "404" else 200)
+    assert p.locator("h1").count() >= 1
+    try:
+        overflow = p.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
+        assert overflow[0] <= overflow[1], f"{name} scrolls sideways at {width} px: {overflow}"
+        assert errors == [] and offsite == []
+        p.add_script_tag(path=str(AXE))
+        result = p.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+        bad = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3]) for v in result["violations"]
+               if v["impact"] in ("serious", "critical")]
+        assert bad == []
+        # After axe: focusing the search box opens the theme's search overlay.
+        p.keyboard.press("Tab")  # keyboard modality: focus rings are what a keyboard user sees
+        assert p.evaluate(NO_VISIBLE_FOCUS, FOCUSABLE) == []
+    finally:
+        p.close()
