@@ -41,6 +41,7 @@ var(--md-default-fg-color--lightest);vertical-align:top;text-align:left}
 .md-typeset table.bench-summary code{font-size:.9em}
 .bench-figure{display:flex;flex-wrap:wrap;gap:1em;align-items:flex-start;margin:0 0 1em}
 .bench-figure>*{min-width:0;max-width:100%}
+.bench-figure>div:first-child{max-width:380px}
 .md-typeset svg.kh-vega{max-width:100%;height:auto}
 @media (max-width:760px){.md-typeset table.bench-summary thead{display:none}
 .md-typeset table.bench-summary,.md-typeset table.bench-summary tbody,.md-typeset table.bench-summary tr,
@@ -91,8 +92,10 @@ def render_page(results_dir: str | Path, *, chart_prefix: str | None = None, cor
     kinds: dict[str, list[str]] = {}
     for name, d in datasets.items():
         kinds.setdefault(d.get("kind") or "other", []).append(name)
-    # Front matter: the page's own table of contents is hidden so the summary table gets the width.
-    out = ["---", "title: Compression", "hide:", "  - toc", "---", "", "# Compression benchmark", "", STYLE, "",
+    # Front matter: the side navigation (the top tabs carry it) and the table of contents are hidden
+    # so the summary table gets the width.
+    out = ["---", "title: Compression", "hide:", "  - navigation", "  - toc", "---", "", "# Compression benchmark", "",
+           STYLE, "",
            _intro(doc, data_prefix), "", _trust(doc), ""]
     out += ["## Summary", "", _summary(kinds, datasets, rows, codecs), ""]
     out += ["## By data kind", "", _kind_tabs(page, kinds, datasets, rows, codecs, chart_prefix), ""]
@@ -241,7 +244,7 @@ def target(rows: list[dict], codecs: dict) -> dict | None:
 def closest(rows: list[dict], codecs: dict) -> dict | None:
     """When no result meets the target: the one reading at ≥ 50 % of HDF5 nearest the bound."""
     ok = [r for r in recommend.measured(rows, lossy=False, codecs=codecs)
-          if (r.get("read_vs_chunked") or 0) >= TARGET_READ and r.get("bound_fraction")]
+          if (r.get("read_vs_chunked") or 0) >= TARGET_READ and r.get("bound_fraction") and r["ratio"] >= 1.05]
     return max(ok, key=lambda r: r["bound_fraction"]) if ok else None
 
 
@@ -442,7 +445,7 @@ def _partial(rows: list[dict]) -> str:
     lines.append("</tbody>" + END_TABLE)
     return ("<h3>Partial reads and chunk shape</h3><p>Time to read one frame from the middle of the stack and a "
             "64×64 region of it, with HDF5's chunk cache off (each read decodes every chunk it touches), per "
-            "chunk shape: more frames per chunk compress a little better and stream faster, but a single frame "
+            "chunk shape: larger chunks spread the per-chunk cost over more data, but a single frame "
             "or a region then costs the decoding of the whole chunk.</p>" + "".join(lines))
 
 
