@@ -230,7 +230,8 @@ def _summary(kinds: dict, datasets: dict, rows: list[dict], codecs: dict) -> str
 def _pick_cell(r: dict) -> str:
     bound = f" · {_pct(r['bound_fraction'])} of bound" if r.get("bound_fraction") else ""
     return (f'<span class="bench-pick"><code>{esc(r["codec"])}</code><small>{r["ratio"]:.2f}×{bound}</small>'
-            f"<small>write {_speed(r, 'write')}</small><small>read {_speed(r, 'read')}</small></span>")
+            f"<small>write {_speed(r, 'write')}</small><small>read {_speed(r, 'read')}</small>"
+            + ("<small>loses NaN/±Inf</small>" if r.get("nan_inf_preserved") is False else "") + "</span>")
 
 
 def target(rows: list[dict], codecs: dict) -> dict | None:
