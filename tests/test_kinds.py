@@ -312,7 +312,7 @@ def test_calendar_month_captions_count_deadlines(generated):
     _, files = generated
     cal = files["events/calendar_view/index.md"]
     month = (TODAY + timedelta(days=45)).strftime("%B %Y")  # the open call's deadline month
-    assert re.search(rf"<caption>{month} \([^)]*\d deadlines?\)</caption>", cal)
+    assert re.search(rf'-h">{month} <span class="kh-muted">[^<]*\d deadlines?</span></h2>', cal)
 
 
 def test_a_links_form_keeps_facilities_as_plain_ids():
