@@ -178,6 +178,11 @@ def _list_suite(prof) -> None:
     for name in prof.codecs:
         c = configs.get_codec(name)
         click.echo(f"  codec {name}: {c.label}" + (f" — {c.note}" if c.note else ""))
+    for key, value in sorted(prof.dimensions.items()):
+        click.echo(f"  dimension {key}: {', '.join(map(str, value))}")
+    if prof.exposure:
+        click.echo(f"  exposure: {', '.join(map(str, prof.exposure.get('levels') or []))} counts per pixel; "
+                   f"codecs {', '.join(prof.exposure.get('codecs') or [])}")
 
 
 def _user_session(targets, prof, settings, codec_names, sample_mb, allow_external, list_only, options):
