@@ -5,8 +5,10 @@
 Zensical reads mkdocs.yml but ignores `hooks:`, so it gets the generated pages the engine-neutral
 way: `knowhow.site.assemble` writes them, with the hand-written pages, into a staging folder, and a
 copy of mkdocs.yml points at it. The same staging folder is also built with MkDocs (without the
-hook) as the reference. Zensical is installed into a throwaway virtual environment (here only
-0.0.73 installs), never into the project's.
+hook) as the reference. Zensical is installed into a throwaway virtual environment, never into
+the project's: the newest release first, then older ones until one installs (0.0.74 and every
+0.1.x need a `zensical-ui` package that the package index used here does not serve, so 0.0.73 is
+what runs here); the report names the version that ran and the ones that would not install.
 
 Prints: versions, build times and exit codes, page counts, pages only one engine produced, and
 per-page checks (title, JSON-LD, edit link, search exclusion). Exits 0 whatever differs (a canary
@@ -31,14 +33,33 @@ ROOT = Path(__file__).resolve().parents[1]
 RECORD_KINDS = ("software", "events", "collaborations", "open_data", "facilities")
 
 
-def zensical_venv(path: Path | None) -> Path:
-    """A virtual environment with zensical (created in a temporary folder unless given)."""
+TRY_AT_MOST = 8  # releases tried, newest first, before giving up
+
+
+def releases(pip: Path) -> list[str]:
+    """Zensical releases the package index offers, newest first (empty if it cannot say)."""
+    done = subprocess.run([str(pip), "index", "versions", "zensical"], capture_output=True, text=True)
+    m = re.search(r"Available versions:\s*(.+)", done.stdout)
+    return [v.strip() for v in m.group(1).split(",")] if m else []
+
+
+def zensical_venv(path: Path | None) -> tuple[Path, list[str]]:
+    """A virtual environment with the newest zensical that installs (in a temporary folder unless
+    given), plus the releases that were tried and failed to install."""
     venv = path or Path(tempfile.mkdtemp(prefix="zensical-venv-"))
-    exe = venv / "bin" / "zensical"
-    if not exe.exists():
-        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-        subprocess.run([str(venv / "bin" / "pip"), "install", "-q", "zensical"], check=True)
-    return venv
+    exe, pip = venv / "bin" / "zensical", venv / "bin" / "pip"
+    failed: list[str] = []
+    if exe.exists():
+        return venv, failed
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    for version in (releases(pip) or [""])[:TRY_AT_MOST]:
+        spec = f"zensical=={version}" if version else "zensical"
+        done = subprocess.run([str(pip), "install", "-q", spec], capture_output=True, text=True)
+        if done.returncode == 0 and exe.exists():
+            break
+        reason = [x for x in done.stderr.splitlines() if x.startswith("ERROR")][:1]
+        failed.append(f"{version or 'newest'} ({reason[0].removeprefix('ERROR: ') if reason else 'install failed'})")
+    return venv, failed
 
 
 def stage(registry: Path, out: Path) -> Path:
@@ -98,10 +119,15 @@ def main() -> int:
     except Exception as exc:  # noqa: BLE001 - report, do not hide
         print(f"staging failed: {exc}")
         return 2
-    venv = zensical_venv(args.venv)
+    venv, failed = zensical_venv(args.venv)
+    for line in failed:
+        print(f"zensical {line}: did not install")
     zensical = venv / "bin" / "zensical"
+    if not zensical.exists():
+        print("no zensical release installs here; nothing to compare")
+        return 0
     version = subprocess.run([str(zensical), "--version"], capture_output=True, text=True).stdout.strip()
-    print(f"zensical: {version}; mkdocs reference built from the same staging folder ({work})")
+    print(f"zensical that ran: {version}; mkdocs reference built from the same staging folder ({work})")
 
     ref_code, ref_s, ref_log = run([sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-f", str(config)],
                                    work)

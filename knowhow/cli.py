@@ -15,6 +15,7 @@ COMMANDS = {
     "new": "knowhow.registry.commands:new",
     "schemas": "knowhow.registry.commands:schemas",
     "build": "knowhow.site.command:build",
+    "serve": "knowhow.site.command:serve",
     "harvest": "knowhow.harvest.command:harvest",
     "bench": "knowhow.bench.command:bench",
     "links": "knowhow.links.command:links",

@@ -12,6 +12,7 @@ import functools
 import os
 import subprocess
 import sys
+import tempfile
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -62,6 +63,13 @@ SEARCH_WORD = "zeolite"  # appears only in the description of `tomotool`
 HIDDEN_MARKER = "hiddenmarker"  # only in a hidden record: must appear nowhere in the site
 
 
+# What the record page's Install, Cite and Help sections are built from.
+EXTRA_SOFTWARE = {"tomotool": {"packages": {"pypi": "tomotool", "conda_forge": "tomotool",
+                                            "container": "ghcr.io/example/tomotool:2.0"},
+                               "doi": "10.5281/zenodo.1234567", "documentation": "https://tomotool.example.org/docs/"},
+                  "hostile": {"packages": {"pypi": "x; rm -rf ~"}}}
+
+
 @dataclass(frozen=True)
 class Built:
     registry: Path
@@ -107,7 +115,7 @@ def write_registry(root: Path, today: date) -> None:
             "repository": f"https://github.com/example/{sid}", "license": lic, "languages": langs,
             "categories": cats, "techniques": techs, "status": status, "collaborations": collabs,
             "facilities": [{"id": f, "support": s} for f, s in facs],
-            "references": [f"https://{sid}.example.org/"]})
+            "references": [f"https://{sid}.example.org/"], **EXTRA_SOFTWARE.get(sid, {})})
     write_yaml(har / "software" / "viewer.yaml", {
         "id": "viewer", "facts": {"archived": True, "stars": 12, "latest_release": "2.1.0",
                                   "latest_release_date": "2024-05-01T00:00:00+00:00"},
@@ -192,22 +200,49 @@ def built_site(tmp_path_factory) -> Built:
 
 
 class _Quiet(SimpleHTTPRequestHandler):
+    """Static files; unknown addresses get the site's own 404.html with status 404, as hosts serve it."""
+
+    def __init__(self, *args, not_found: Path | None = None, **kwargs):
+        self.not_found = not_found
+        super().__init__(*args, **kwargs)
+
     def log_message(self, *args) -> None:  # keep test output clean
         pass
 
+    def send_error(self, code, message=None, explain=None):
+        if code == 404 and self.not_found is not None and self.not_found.is_file():
+            body = self.not_found.read_bytes()
+            self.send_response(404)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+            return
+        super().send_error(code, message, explain)
+
 
 @contextlib.contextmanager
-def serve(directory: Path) -> Iterator[str]:
-    """Serve a folder on 127.0.0.1 (any free port) from a daemon thread; yields the base URL."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(directory)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}/"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+def serve(directory: Path, prefix: str = "") -> Iterator[str]:
+    """Serve a folder on 127.0.0.1 (any free port) from a daemon thread; yields the base URL.
+
+    With `prefix` ('knowhow', the path of mkdocs.yml's site_url) the site is served below it, as
+    on GitHub Pages, so the 404 page's links (made from site_url) resolve too.
+    """
+    with tempfile.TemporaryDirectory(prefix="knowhow-serve-") as tmp:
+        root = directory
+        if prefix:
+            root = Path(tmp)
+            (root / prefix).symlink_to(directory.resolve(), target_is_directory=True)
+        handler = functools.partial(_Quiet, directory=str(root), not_found=directory / "404.html")
+        server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        try:
+            yield f"http://127.0.0.1:{server.server_port}/" + (f"{prefix}/" if prefix else "")
+        finally:
+            server.shutdown()
+            server.server_close()
+            thread.join(timeout=5)
 
 
 @contextlib.contextmanager
@@ -240,6 +275,23 @@ def pagefind_fragments(site: Path) -> list[dict]:
         raw = gzip.decompress(f.read_bytes())
         out.append(json.loads(raw[raw.index(b"{"):]))
     return out
+
+
+# One record page of every kind in the synthetic registry, for the page-type checks.
+KIND_PAGES = {"software": "software/tomotool/", "events": "events/school-soon/",
+              "collaborations": "collaborations/collab-a/", "open_data": "open_data/alpha-portal/",
+              "facilities": "facilities/alpha/"}
+# Every page type of the site: the browser checks run over these at phone and desktop width.
+PAGE_TYPES = {
+    "home": "", "software-index": "software/", "events-index": "events/",
+    "collaborations-index": "collaborations/", "open-data-index": "open_data/", "facilities-index": "facilities/",
+    **{f"record-{k}": v for k, v in KIND_PAGES.items()},
+    "record-archived": "software/viewer/", "calendar": "events/calendar_view/",
+    "matrix": "collaborations/participation_matrix/", "trends": "collaborations/trends_chart/",
+    "contribute": "contribute/", "fields": "contribute/fields/", "downloads": "downloads/", "about": "about/",
+    "404": "no-such-page/",
+}
+SITE_PREFIX = "knowhow"  # the path of site_url in mkdocs.yml
 
 
 URL_ATTRIBUTES = frozenset({"href", "src", "action", "formaction", "xlink:href", "poster", "data", "background",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from site_support import AXE, CANARY, CHROMIUM, SEARCH_WORD, built_site, chromium, serve
+from site_support import AXE, CANARY, CHROMIUM, PAGE_TYPES, SEARCH_WORD, SITE_PREFIX, built_site, chromium, serve
 
 pytestmark = [pytest.mark.browser]
 
@@ -20,7 +20,7 @@ def site(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def base_url(site):
-    with serve(site.site) as url:
+    with serve(site.site, SITE_PREFIX) as url:
         yield url
 
 
@@ -97,8 +97,8 @@ def test_facets_work_by_keyboard(page, base_url):
     box.focus()
     page.keyboard.press("Space")
     assert box.is_checked()
-    assert visible_rows(page, "kh-upcoming", 3) == ["Tomography school"]
-    assert visible_rows(page, "kh-past", 3) == []
+    assert visible_rows(page, "kh-upcoming", 2) == ["Tomography school"]
+    assert visible_rows(page, "kh-past", 2) == []
     assert "type=school" in page.url
 
 
@@ -172,6 +172,7 @@ def test_axe_finds_no_serious_or_critical_violations(page, base_url, name):
 def test_compression_table_sorts_by_a_column_from_its_header(page, base_url):
     page.goto(base_url + "compression/", wait_until="networkidle")
     table = "table.kh-sortable"
+    page.click(f"details:has({table}) > summary")  # the full table is collapsed under "All results"
     headers = page.eval_on_selector_all(f"{table} thead th", "els => els.map(e => e.textContent.trim())")
     col = headers.index("ratio") + 1
 
@@ -194,3 +195,66 @@ def test_compression_table_sorts_by_a_column_from_its_header(page, base_url):
     button.click()
     assert ratios() == sorted(before)
     assert not page.seen["errors"]
+
+
+# --- every page type at phone and desktop width ------------------------------------------------
+
+FOCUSABLE = ("a[href], button, input, select, textarea, summary, [tabindex]:not([tabindex='-1'])")
+# For every visible control: focus it (keyboard modality, so :focus-visible applies) and compare
+# its outline and box-shadow with the unfocused state. Returns the controls that show nothing.
+NO_VISIBLE_FOCUS = """(selector) => {
+  const shown = e => { const r = e.getBoundingClientRect(); const s = getComputedStyle(e);
+    return r.width > 0 && r.height > 0 && s.visibility !== 'hidden' && !e.closest('[hidden], [inert]'); };
+  const look = e => { const s = getComputedStyle(e);
+    return [s.outlineStyle, s.outlineWidth, s.outlineColor, s.boxShadow, s.backgroundColor, s.textDecorationLine,
+            s.borderColor].join('|'); };
+  const bad = [];
+  for (const e of document.querySelectorAll(selector)) {
+    if (!shown(e)) continue;
+    document.activeElement && document.activeElement.blur();
+    const before = look(e);
+    e.focus({focusVisible: true});
+    if (document.activeElement !== e) continue;  // not focusable after all (disabled, inert)
+    const s = getComputedStyle(e);
+    const outlined = s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) > 0;
+    if (!outlined && look(e) === before) bad.push(e.outerHTML.slice(0, 90));
+  }
+  return bad;
+}"""
+
+
+@pytest.fixture(scope="module", params=[390, 1280], ids=["390px", "1280px"])
+def sized(request, browser, base_url):
+    """One browser context per width, shared by the page-type checks at that width."""
+    context = browser.new_context(viewport={"width": request.param, "height": 844 if request.param < 600 else 900})
+    yield request.param, context
+    context.close()
+
+
+@pytest.mark.parametrize("name", list(PAGE_TYPES))
+def test_page_type_fits_is_accessible_and_loads_nothing_from_elsewhere(sized, base_url, name):
+    width, context = sized
+    if not AXE.is_file():
+        pytest.fail(f"{AXE} is missing: run `npm ci`", pytrace=False)
+    p = context.new_page()
+    errors, offsite = [], []
+    p.on("console", lambda m: m.type == "error" and not (name == "404" and "404" in m.text) and errors.append(m.text))
+    p.on("pageerror", lambda e: errors.append(str(e)))
+    p.on("request", lambda r: not r.url.startswith(base_url) and offsite.append(r.url))
+    response = p.goto(base_url + PAGE_TYPES[name], wait_until="load")
+    assert response.status == (404 if name == "404" else 200)
+    assert p.locator("h1").count() >= 1
+    try:
+        overflow = p.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
+        assert overflow[0] <= overflow[1], f"{name} scrolls sideways at {width} px: {overflow}"
+        assert errors == [] and offsite == []
+        p.add_script_tag(path=str(AXE))
+        result = p.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+        bad = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3]) for v in result["violations"]
+               if v["impact"] in ("serious", "critical")]
+        assert bad == []
+        # After axe: focusing the search box opens the theme's search overlay.
+        p.keyboard.press("Tab")  # keyboard modality: focus rings are what a keyboard user sees
+        assert p.evaluate(NO_VISIBLE_FOCUS, FOCUSABLE) == []
+    finally:
+        p.close()

@@ -237,9 +237,12 @@ def test_mkdocs_serve_rebuilds_when_a_registry_file_changes(tmp_path):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    env = dict(os.environ, KNOWHOW_REGISTRY=str(tmp_path / "registry"), NO_MKDOCS_2_WARNING="1")
-    proc = subprocess.Popen([sys.executable, "-m", "mkdocs", "serve", "--dev-addr", f"127.0.0.1:{port}"], cwd=ROOT,
-                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    env = {k: v for k, v in os.environ.items() if k not in ("NO_MKDOCS_2_WARNING", "KNOWHOW_REGISTRY")}
+    log = tmp_path / "serve.log"
+    with log.open("w") as out:  # `knowhow serve` is `mkdocs serve` with the registry, the URL and no banner
+        proc = subprocess.Popen([sys.executable, "-m", "knowhow", "serve", "--registry", str(tmp_path / "registry"),
+                                 "--dev-addr", f"127.0.0.1:{port}"], cwd=ROOT, env=env, stdout=out,
+                                stderr=subprocess.STDOUT)
     base = urlsplit(yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))["site_url"]).path
     url = f"http://127.0.0.1:{port}{base}software/tomotool/"  # serve mounts the site at site_url's path
 
@@ -264,6 +267,33 @@ def test_mkdocs_serve_rebuilds_when_a_registry_file_changes(tmp_path):
         path.write_text(path.read_text(encoding="utf-8").replace("name: TomoTool", "name: TomoTool Renamed"),
                         encoding="utf-8")
         assert wait_for("TomoTool Renamed"), "the edit did not reach the served page"
+        printed = log.read_text(encoding="utf-8")
+        assert f"serving the portal at http://127.0.0.1:{port}{base} " in printed
+        assert "end of life" not in printed
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+def test_properdocs_builds_the_same_pages_as_mkdocs(site, tmp_path):
+    done = run_build(site.registry, tmp_path / "site", site.today, "--engine", "properdocs")
+    assert done.returncode == 0, done.stderr
+    assert "with properdocs" in done.stdout
+
+    def files(root: Path) -> set[str]:
+        # Pagefind names its filter and meta index files by a hash of contents it writes in
+        # hash-map order, so those names differ between any two builds; its pages are compared below.
+        return {p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()
+                and not p.relative_to(root).as_posix().startswith(("pagefind/filter/", "pagefind/pagefind."))}
+
+    assert files(tmp_path / "site") == files(site.site)
+
+    def docs(path: Path) -> list:
+        return sorted((d["url"], d["content"], json.dumps(d["meta"], sort_keys=True),
+                       json.dumps(d["filters"], sort_keys=True)) for d in pagefind_fragments(path))
+
+    assert docs(site.site) == docs(tmp_path / "site")
+    for rel in ("index.html", "software/tomotool/index.html", "collaborations/participation_matrix/index.html"):
+        a, b = ((root / rel).read_text(encoding="utf-8") for root in (site.site, tmp_path / "site"))
+        assert a[a.index('<div class="kh-page'):a.rindex("</article>")] == b[b.index('<div class="kh-page'):
+                                                                            b.rindex("</article>")], rel

@@ -137,6 +137,8 @@ class SoftwareFacility(Part):
 class Packages(Part):
     pypi: Text | None = Field(None, description="Name on PyPI.")
     conda_forge: Text | None = Field(None, description="Name on conda-forge.")
+    container: str | None = Field(None, pattern=r"^[a-z0-9][a-z0-9._/-]*(:[A-Za-z0-9._-]+)?$", max_length=200,
+                                  description="Container image to pull, e.g. ghcr.io/org/tool:latest.")
 
 
 class Citation(Part):

@@ -1,8 +1,11 @@
-"""Static SVG charts of the collaborations, each returned with the data for the table beside it.
+"""The collaboration charts, declared with Altair (Vega-Lite) and rendered to static SVG at build
+time through `knowhow.vega`, each returned with the data for the table beside it.
 
 The participation matrix (facility x collaboration) and the trends bubble chart (start year
 against number of participating facilities, bubble area = years existing x participants) follow
-the figures of the LEAPS strategy paper. Every text in the SVG goes through `escape`.
+the figures of the LEAPS strategy paper. Legends list only the categories a chart draws. Bubble
+labels are placed here, in Python, because Vega-Lite has no label-collision avoidance: each label
+takes the first free spot around its bubble inside the plot, or is left out (the table has it).
 """
 
 from __future__ import annotations
@@ -10,15 +13,20 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from ..registry import vocab
 from ..registry.merge import Merged
+from ..vega import to_svg
 from .graph import Graph
 
 # Okabe-Ito colours: distinguishable with the common colour-vision deficiencies.
 PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000")
 UNKNOWN = "#6b6b6b"
+NOT_RECORDED = "Category not recorded"
+FONT = "Roboto, Helvetica, Arial, sans-serif"
+CELL = 24  # px per matrix row and column: 12 px labels stay legible on a phone
+LABEL_PX = 6.4  # average advance of an 11 px label character, for label placement
 
 
 def category_colours() -> dict[str, str]:
@@ -26,19 +34,31 @@ def category_colours() -> dict[str, str]:
     return {c: PALETTE[i % len(PALETTE)] for i, c in enumerate(cats)}
 
 
-def _colour(col: Merged) -> str:
-    return category_colours().get(col.data.get("category"), UNKNOWN)
+def category_label(col: Merged) -> str:
+    cat = col.data.get("category")
+    return vocab.COLLABORATION_CATEGORIES.get(cat, NOT_RECORDED) if cat else NOT_RECORDED
 
 
-def _legend(x: float, y: float) -> str:
-    items = [(vocab.COLLABORATION_CATEGORIES[c], colour) for c, colour in category_colours().items()]
-    items.append(("Category not recorded", UNKNOWN))
-    parts = []
-    for i, (text, colour) in enumerate(items):
-        cy = y + i * 18
-        parts.append(f'<circle cx="{x + 6}" cy="{cy}" r="6" fill="{colour}"/>'
-                     f'<text x="{x + 18}" y="{cy + 4}" font-size="12">{escape(text)}</text>')
-    return "".join(parts)
+def _colour_scale(cols: list[Merged]):
+    """Legend entries only for the categories drawn, in vocabulary order."""
+    import altair as alt
+
+    colours = category_colours()
+    drawn = {category_label(c) for c in cols}
+    domain = [vocab.COLLABORATION_CATEGORIES[c] for c in colours if vocab.COLLABORATION_CATEGORIES[c] in drawn]
+    rng = [colours[c] for c in colours if vocab.COLLABORATION_CATEGORIES[c] in drawn]
+    if NOT_RECORDED in drawn:
+        domain.append(NOT_RECORDED)
+        rng.append(UNKNOWN)
+    return alt.Scale(domain=domain, range=rng)
+
+
+def _config(chart):
+    return (chart.configure(font=FONT, background="white")
+            .configure_axis(labelFontSize=12, titleFontSize=12, labelColor="#1a1a1a", titleColor="#1a1a1a")
+            .configure_legend(labelFontSize=12, titleFontSize=12, labelLimit=260, orient="bottom", columns=2,
+                              symbolType="circle", labelColor="#1a1a1a", titleColor="#1a1a1a")
+            .configure_view(stroke=None))
 
 
 @dataclass
@@ -59,39 +79,35 @@ def matrix_data(g: Graph) -> Matrix:
     for fid, _ in joined:
         counts[fid] = counts.get(fid, 0) + 1
     rows = sorted(counts, key=lambda f: (-counts[f], g.short(f).casefold()))
+    cols = [c for c in cols if any((f, c.id) in joined for f in rows)]
     return Matrix(rows, cols, joined)
 
 
 def matrix_svg(g: Graph, m: Matrix) -> Markup:
-    cell, left, top = 18, 150, 170
-    width = left + cell * max(1, len(m.collaborations)) + 230
-    height = top + cell * max(1, len(m.facilities)) + 20
-    out = [f'<svg class="kh-chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
-           f'width="{width}" height="{height}" role="img" aria-labelledby="kh-matrix-title kh-matrix-desc">',
-           '<title id="kh-matrix-title">Facility by collaboration participation matrix</title>',
-           f'<desc id="kh-matrix-desc">{len(m.facilities)} facilities (rows) and {len(m.collaborations)} '
-           'collaborations (columns); a dot marks participation, its colour the collaboration category. '
-           'The table below lists the same data.</desc>']
-    for j, col in enumerate(m.collaborations):
-        x = left + j * cell + cell / 2
-        out.append(f'<text x="{x}" y="{top - 6}" font-size="11" transform="rotate(-60 {x} {top - 6})">'
-                   f'{escape(_clip(g.title(col), 26))}</text>')
-    for i, fid in enumerate(m.facilities):
-        y = top + i * cell + cell / 2
-        fill = "#f2f2f2" if i % 2 == 0 else "#ffffff"
-        out.append(f'<rect x="{left}" y="{top + i * cell}" width="{cell * len(m.collaborations)}" '
-                   f'height="{cell}" fill="{fill}"/>')
-        out.append(f'<text x="{left - 6}" y="{y + 4}" font-size="11" text-anchor="end">'
-                   f'{escape(_clip(g.short(fid), 22))}</text>')
-        for j, col in enumerate(m.collaborations):
-            if (fid, col.id) in m.joined:
-                year = m.joined[(fid, col.id)]
-                note = f" (joined {year})" if year else ""
-                out.append(f'<circle cx="{left + j * cell + cell / 2}" cy="{y}" r="6" fill="{_colour(col)}">'
-                           f'<title>{escape(g.short(fid))} in {escape(g.title(col))}{escape(note)}</title></circle>')
-    out.append(_legend(left + cell * len(m.collaborations) + 20, top))
-    out.append("</svg>")
-    return Markup("".join(out))
+    import altair as alt
+
+    if not m.facilities:
+        return Markup("")
+    facility_order = [g.short(f) for f in m.facilities]
+    col_order = [g.title(c) for c in m.collaborations]
+    values = []
+    for c in m.collaborations:
+        for f in m.facilities:
+            if (f, c.id) in m.joined:
+                year = m.joined[(f, c.id)]
+                values.append({"facility": g.short(f), "collaboration": g.title(c), "category": category_label(c),
+                               "joined": str(year) if year else "year not recorded"})
+    chart = alt.Chart(alt.Data(values=values)).mark_circle(size=150, opacity=1).encode(
+        x=alt.X("collaboration:N", sort=col_order, title=None,
+                axis=alt.Axis(orient="top", labelAngle=-50, labelLimit=220, grid=True, gridColor="#eee")),
+        y=alt.Y("facility:N", sort=facility_order, title=None, axis=alt.Axis(labelLimit=180, grid=True,
+                                                                              gridColor="#eee")),
+        color=alt.Color("category:N", scale=_colour_scale(m.collaborations), title="Collaboration category"),
+    ).properties(width=alt.Step(CELL), height=alt.Step(CELL))
+    n_f, n_c = len(m.facilities), len(m.collaborations)
+    return Markup(to_svg(_config(chart), label=f"Participation matrix: {n_f} facilities (rows) by {n_c} "
+                                               "collaborations (columns); a dot marks participation, its colour "
+                                               "the collaboration category. The table below lists the same data."))
 
 
 @dataclass
@@ -120,52 +136,79 @@ def trend_data(g: Graph) -> list[Bubble]:
     return sorted(out, key=lambda b: (b.started, -b.size, b.col.id))
 
 
+TREND_W, TREND_H = 640, 380
+R_MIN, R_MAX = 5, 30
+
+
+def _radius(b: Bubble, biggest: int) -> float:
+    return R_MIN + (R_MAX - R_MIN) * math.sqrt(b.size / biggest)
+
+
+def place_labels(bubbles: list[Bubble], g: Graph, sx, sy, biggest: int) -> list[dict]:
+    """Label positions (pixel space) that overlap no other label, no bubble centre and stay inside
+    the plot; bubbles whose label finds no free spot go unlabelled (the table lists them all)."""
+    boxes: list[tuple[float, float, float, float]] = []
+    out = []
+    for b in sorted(bubbles, key=lambda b: (-b.size, b.col.id)):
+        text = _clip(g.title(b.col), 22)
+        w, h = len(text) * LABEL_PX + 4, 14
+        cx, cy, r = sx(b.started), sy(b.participants), _radius(b, biggest)
+        for dx, dy, align in ((r + 3, 0, "left"), (-r - 3, 0, "right"), (0, -r - 9, "center"),
+                              (0, r + 9, "center")):
+            x0 = cx + dx - (w if align == "right" else w / 2 if align == "center" else 0)
+            box = (x0, cy + dy - h / 2, x0 + w, cy + dy + h / 2)
+            inside = box[0] >= 2 and box[2] <= TREND_W - 2 and box[1] >= 0 and box[3] <= TREND_H - 2
+            free = all(box[2] <= o[0] or box[0] >= o[2] or box[3] <= o[1] or box[1] >= o[3] for o in boxes)
+            clear = all(not (box[0] - 3 <= sx(o.started) <= box[2] + 3 and box[1] - 3 <= sy(o.participants)
+                             <= box[3] + 3) for o in bubbles)
+            if inside and free and clear:
+                boxes.append(box)
+                out.append({"x": cx + dx, "y": cy + dy, "text": text, "align": align})
+                break
+    return sorted(out, key=lambda d: (d["x"], d["y"], d["text"]))
+
+
 def trends_svg(g: Graph, bubbles: list[Bubble]) -> Markup:
-    width, height, left, bottom, top, right = 800, 440, 60, 50, 20, 20
-    plot_w, plot_h = width - left - right - 230, height - top - bottom
-    years = [b.started for b in bubbles] or [g.today.year]
-    x0, x1 = min(years) - 1, max(max(years) + 1, g.today.year)
-    y1 = max([b.participants for b in bubbles] + [1]) + 1
-    biggest = max([b.size for b in bubbles] + [1])
+    import altair as alt
+
+    if not bubbles:
+        return Markup("")
+    years = [b.started for b in bubbles]
+    x0, x1 = min(years) - 2, max(max(years) + 2, g.today.year)
+    y1 = max(b.participants for b in bubbles) + 2
+    biggest = max(b.size for b in bubbles)
 
     def sx(v: float) -> float:
-        return round(left + (v - x0) / max(1, x1 - x0) * plot_w, 1)
+        return (v - x0) / (x1 - x0) * TREND_W
 
     def sy(v: float) -> float:
-        return round(top + plot_h - v / y1 * plot_h, 1)
+        return TREND_H - v / y1 * TREND_H
 
-    out = [f'<svg class="kh-chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
-           f'width="{width}" height="{height}" role="img" aria-labelledby="kh-trends-title kh-trends-desc">',
-           '<title id="kh-trends-title">Collaboration trends</title>',
-           f'<desc id="kh-trends-desc">{len(bubbles)} collaborations placed by start year (horizontal) and number '
-           'of participating facilities (vertical); bubble area is years existing times participants. '
-           'The table below lists the same data.</desc>',
-           f'<line x1="{left}" y1="{sy(0)}" x2="{left + plot_w}" y2="{sy(0)}" stroke="#333"/>',
-           f'<line x1="{left}" y1="{top}" x2="{left}" y2="{sy(0)}" stroke="#333"/>']
-    step = 5 if x1 - x0 > 12 else 1
-    for year in range(x0 + (-x0) % step, x1 + 1, step):
-        out.append(f'<text x="{sx(year)}" y="{sy(0) + 18}" font-size="11" text-anchor="middle">{year}</text>')
-    ystep = max(1, math.ceil(y1 / 8))
-    for v in range(0, y1 + 1, ystep):
-        out.append(f'<text x="{left - 8}" y="{sy(v) + 4}" font-size="11" text-anchor="end">{v}</text>'
-                   f'<line x1="{left}" y1="{sy(v)}" x2="{left + plot_w}" y2="{sy(v)}" stroke="#ddd"/>')
-    out.append(f'<text x="{left + plot_w / 2}" y="{height - 8}" font-size="12" text-anchor="middle">'
-               'Start year</text>')
-    out.append(f'<text x="14" y="{top + plot_h / 2}" font-size="12" text-anchor="middle" '
-               f'transform="rotate(-90 14 {top + plot_h / 2})">Participating facilities</text>')
-    label = len(bubbles) <= 40
-    for b in sorted(bubbles, key=lambda b: -b.size):  # big first, so small bubbles stay visible on top
-        r = round(4 + 26 * math.sqrt(b.size / biggest), 1)
-        cx, cy = sx(b.started), sy(b.participants)
-        out.append(f'<circle cx="{cx}" cy="{cy}" r="{r}" fill="{_colour(b.col)}" fill-opacity="0.55" '
-                   f'stroke="{_colour(b.col)}"><title>{escape(g.title(b.col))}: started {b.started}, '
-                   f'{b.participants} facilities, {b.years} years</title></circle>')
-        if label:
-            out.append(f'<text x="{cx}" y="{cy + 4}" font-size="10" text-anchor="middle">'
-                       f'{escape(_clip(g.title(b.col), 14))}</text>')
-    out.append(_legend(left + plot_w + 20, top + 10))
-    out.append("</svg>")
-    return Markup("".join(out))
+    values = [{"name": g.title(b.col), "started": b.started, "participants": b.participants, "size": b.size,
+               "radius": _radius(b, biggest), "category": category_label(b.col)} for b in bubbles]
+    cols = [b.col for b in bubbles]
+    x = alt.X("started:Q", scale=alt.Scale(domain=[x0, x1], nice=False, zero=False), title="Start year",
+              axis=alt.Axis(format="d", tickMinStep=1, grid=False))
+    y = alt.Y("participants:Q", scale=alt.Scale(domain=[0, y1], nice=False), title="Participating facilities",
+              axis=alt.Axis(tickMinStep=1, format="d"))
+    points = alt.Chart(alt.Data(values=values)).mark_circle(opacity=0.55, stroke="#333", strokeWidth=0.5).encode(
+        x=x, y=y, color=alt.Color("category:N", scale=_colour_scale(cols), title="Collaboration category"),
+        size=alt.Size("radius:Q", scale=alt.Scale(type="linear", domain=[0, R_MAX], range=[0, math.pi * R_MAX ** 2]),
+                      legend=None),
+        order=alt.Order("size:Q", sort="descending"))
+    labels = place_labels(bubbles, g, sx, sy, biggest)
+    layers = [points]
+    for align in ("left", "right", "center"):
+        chosen = [{"px": d["x"], "py": d["y"], "text": d["text"]} for d in labels if d["align"] == align]
+        if chosen:
+            layers.append(alt.Chart(alt.Data(values=chosen)).mark_text(align=align, baseline="middle", fontSize=11,
+                                                                        color="#1a1a1a").encode(
+                x=alt.X("px:Q", scale=None), y=alt.Y("py:Q", scale=None), text="text:N"))
+    chart = alt.layer(*layers).properties(width=TREND_W, height=TREND_H)
+    return Markup(to_svg(_config(chart), label=f"Collaboration trends: {len(bubbles)} collaborations placed by "
+                                               "start year (horizontal) and number of participating facilities "
+                                               "(vertical); bubble area is years existing times participants. "
+                                               "The table below lists the same data."))
 
 
 def _clip(text: str, n: int) -> str:

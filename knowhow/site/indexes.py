@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import html
+import re
 from dataclasses import dataclass, field
 from functools import partial
 
 from markupsafe import Markup
 
+from ..registry import vocab
 from ..registry.merge import Merged
 from .facets import Facet, Row, fill_options, pair
 from .search import row_words
@@ -14,6 +17,7 @@ from .graph import Badge, Graph
 from .render import (
     badges_html,
     country_name,
+    description_html,
     label,
     page,
     relurl,
@@ -53,13 +57,28 @@ def _badges(badges: list[Badge]) -> Markup:
     return Markup(" ") + badges_html(badges) if badges else Markup("")
 
 
+def drop_empty_columns(spec: IndexSpec) -> None:
+    """Columns no row fills (release and stars before the first harvest) are left out."""
+    rows = [r for t in spec.tables for r in t.rows]
+    if not rows:
+        return
+    keep = [i for i in range(len(spec.headers)) if i == 0 or any(str(r.cells[i]).strip() for r in rows)]
+    if len(keep) == len(spec.headers):
+        return
+    spec.headers = [spec.headers[i] for i in keep]
+    for r in rows:
+        r.sort_keys = {new: r.sort_keys[old] for new, old in enumerate(keep) if old in r.sort_keys}
+        r.cells = [r.cells[i] for i in keep]
+
+
 def index_page(spec: IndexSpec, title: str) -> str:
+    drop_empty_columns(spec)
     facets = fill_options(spec.facets, [r for t in spec.tables for r in t.rows])
     links = [(relurl(spec.here, target), text) for target, text in spec.links]
     body = render("index.html", heading=spec.heading, intro=spec.intro, links=links, facets=facets, before=spec.before,
                   tables=spec.tables, headers=spec.headers, noun=spec.noun, after=spec.after,
                   rows_total=sum(len(t.rows) for t in spec.tables))
-    return page(title, body, search=False)
+    return page(title, body, search=False, hide=("navigation", "toc"))
 
 
 def _facility_links(g: Graph, here: str, ids: list[str]) -> Markup:
@@ -71,6 +90,67 @@ def _record_cell(g: Graph, here: str, rec: Merged) -> Markup:
     return link(here, g.url(rec), g.title(rec)) + _badges(g.badges(rec))
 
 
+def first_sentence(text: object, limit: int = 160) -> str:
+    """The description's first sentence as plain text (Markdown marks and tags dropped), capped at a word."""
+    plain = _TAGS.sub("", str(description_html(text)))
+    plain = " ".join(html.unescape(plain).split())
+    m = _SENTENCE_END.search(plain)
+    out = plain[: m.start() + 1] if m else plain
+    if len(out) > limit:
+        out = out[:limit].rsplit(" ", 1)[0].rstrip(",;:") + "…"
+    return out
+
+
+_TAGS = re.compile(r"<[^>]+>")
+_SENTENCE_END = re.compile(r"[.!?](?=\s+[A-Z(])")
+
+
+def _named_cell(g: Graph, here: str, rec: Merged) -> Markup:
+    """Name (link) and badges, then the first sentence of the description."""
+    blurb = first_sentence(rec.data.get("description"))
+    return _record_cell(g, here, rec) + (Markup('<span class="kh-blurb">{}</span>').format(blurb) if blurb else "")
+
+
+def effective_status(d: dict) -> tuple[str, bool]:
+    """(status key, disputed): a harvested 'archived' repository wins over a curated status."""
+    facts = d.get("facts") or {}
+    curated = d.get("status")
+    if facts.get("archived") is True:
+        return "archived", bool(curated) and curated not in ("archived", "legacy")
+    return (curated or ""), False
+
+
+def status_text(d: dict) -> Markup:
+    key, disputed = effective_status(d)
+    if not key:
+        return Markup("")
+    text = Markup("{}").format(label("SOFTWARE_STATUS", key) if key in vocab.SOFTWARE_STATUS else key.capitalize())
+    if disputed:
+        text += Markup(' <span class="kh-badge kh-badge--disputed" title="The repository is archived, yet the '
+                       'entry says {}">disputed</span>').format(label("SOFTWARE_STATUS", d["status"]).lower())
+    return text
+
+
+def release_text(facts: dict) -> tuple[Markup | str, str]:
+    """Latest release (GitHub/GitLab, else PyPI) and its date; plus a sort key (the date)."""
+    version = facts.get("latest_release") or facts.get("pypi_version")
+    when = facts.get("latest_release_date") if facts.get("latest_release") else facts.get("pypi_release_date")
+    if not version:
+        return "", ""
+    day = str(when)[:10] if when else ""
+    out = Markup('<span class="kh-nowrap">{}</span>').format(version)
+    if day:
+        out += Markup(' <span class="kh-muted kh-nowrap">{}</span>').format(day)
+    return out, day or "0000"
+
+
+def _roles(g: Graph, here: str, links: list[dict]) -> Markup:
+    return Markup(", ").join(
+        Markup('<span class="kh-nowrap">{} <span class="kh-muted">{}</span></span>').format(
+            link(here, f"facilities/{x['id']}/", g.short(x["id"])) if x["id"] in g.ids["facilities"] else x["id"],
+            label("SUPPORT_LEVELS", str(x.get("support") or "uses")).lower()) for x in links)
+
+
 def software_index(g: Graph) -> str:
     here = "software/"
     facets = [Facet("category", "Category", partial(label, "SOFTWARE_CATEGORIES")),
@@ -78,30 +158,39 @@ def software_index(g: Graph) -> str:
               Facet("facility", "Facility", g.short),
               Facet("support", "Support level", partial(label, "SUPPORT_LEVELS")),
               Facet("language", "Language"), Facet("licence", "Licence"),
-              Facet("status", "Status", partial(label, "SOFTWARE_STATUS"))]
+              Facet("status", "Status", _status_label)]
     rows = []
-    for rec in g.by_kind["software"]:
+    for rec in sorted(g.by_kind["software"], key=lambda r: g.title(r).casefold()):
         d = rec.data
+        facts = d.get("facts") or {}
         links = [x for x in d.get("facilities") or [] if isinstance(x, dict) and isinstance(x.get("id"), str)]
         fac_ids = [x["id"] for x in links]
-        licence = d.get("license") or (d.get("facts") or {}).get("repository_license")
-        cells = [_record_cell(g, here, rec),
-                 ", ".join(label("SOFTWARE_CATEGORIES", c) for c in d.get("categories") or []),
-                 _facility_links(g, here, fac_ids),
-                 ", ".join(d.get("languages") or []), licence or "",
-                 label("SOFTWARE_STATUS", d["status"]) if d.get("status") else ""]
+        licence = d.get("license") or facts.get("repository_license")
+        release, release_key = release_text(facts)
+        stars = facts.get("stars")
+        status, _ = effective_status(d)
+        cells = [_named_cell(g, here, rec),
+                 Markup(", ").join(Markup('<span class="kh-nowrap">{}</span>').format(
+                     label("SOFTWARE_CATEGORIES", c)) for c in d.get("categories") or []),
+                 _roles(g, here, links), release, f"{stars:,}" if isinstance(stars, int) else "", status_text(d)]
         values = {"category": list(d.get("categories") or []), "technique": list(d.get("techniques") or []),
                   "facility": fac_ids, "support": [str(x.get("support") or "uses") for x in links],
                   "language": list(d.get("languages") or []), "licence": [licence] if licence else [],
-                  "status": [d["status"]] if d.get("status") else []}
+                  "status": [status] if status else []}
         pairs = [pair(x["id"], str(x.get("support") or "uses")) for x in links]
-        rows.append(Row(cells, values, pairs, row_words(rec)))
+        rows.append(Row(cells, values, pairs, words=row_words(rec), sort_keys={3: release_key} if release_key else {}))
     spec = IndexSpec(here, "Software catalogue", "software",
-                     ["Name", "Category", "Facilities", "Languages", "Licence", "Status"], facets,
+                     ["Software", "Category", "Facilities", "Latest release", "Stars", "Status"], facets,
                      [Table("kh-software", "Software used at photon and neutron facilities", rows)],
-                     intro="The common software catalogue of the photon and neutron facilities. Filter by "
-                           "category, technique, facility and how the facility relates to the software.")
+                     intro="The common software catalogue of the photon and neutron facilities: what each package "
+                           "does, which facilities develop, support or use it, and how alive it is. Filter by "
+                           "category, technique, facility and role, language, licence and status; sort by any "
+                           "column.")
     return index_page(spec, "Software")
+
+
+def _status_label(key: str) -> str:
+    return label("SOFTWARE_STATUS", key) if key in vocab.SOFTWARE_STATUS else key.capitalize()
 
 
 def _event_row(g: Graph, here: str, ev: Merged) -> Row:
@@ -109,15 +198,17 @@ def _event_row(g: Graph, here: str, ev: Merged) -> Row:
     t = g.times.get(ev.id)
     organisers = [f for f in d.get("organisers") or [] if isinstance(f, str)]
     place = ", ".join(x for x in (d.get("city"), country_name(d.get("country"))) if x)
-    cells = [t.local_text() if t else str(d.get("start")), t.utc_text() if t else "",
-             _record_cell(g, here, ev),
+    when = Markup("{}").format(t.local_text() if t else str(d.get("start")))
+    if t and t.utc_hint():
+        when += Markup('<span class="kh-blurb">{}</span>').format(t.utc_hint())
+    cells = [when, _record_cell(g, here, ev),
              label("EVENT_TYPES", d["event_type"]) if d.get("event_type") else "",
              label("PRESENCE", d["presence"]) if d.get("presence") else "",
              _facility_links(g, here, organisers), place]
     values = {"type": [d["event_type"]] if d.get("event_type") else [],
               "presence": [d["presence"]] if d.get("presence") else [],
               "facility": organisers, "country": [d["country"]] if d.get("country") else []}
-    return Row(cells, values, words=row_words(ev))
+    return Row(cells, values, words=row_words(ev), sort_keys={0: t.sort_key()} if t else {})
 
 
 def events_index(g: Graph) -> str:
@@ -132,10 +223,10 @@ def events_index(g: Graph) -> str:
     from .feeds import subscribe_box  # feeds imports records, which imports this module
 
     spec = IndexSpec(here, "Training and events", "events",
-                     ["When (local)", "When (UTC)", "Event", "Type", "Attendance", "Organisers", "Place"],
+                     ["When", "Event", "Type", "Attendance", "Organisers", "Place"],
                      facets, tables,
                      intro="Schools, courses, workshops and conferences of the facilities. Times are shown in "
-                           "the event's own time zone and in UTC.",
+                           "the event's own time zone, with UTC below where it differs.",
                      links=[("events/calendar_view/", "Month calendar"), ("events.ics", "Subscribe (iCalendar)")],
                      before=subscribe_box())
     return index_page(spec, "Events")

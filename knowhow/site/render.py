@@ -42,7 +42,22 @@ def env() -> Environment:
     e.globals.update(technique_page=technique_page, ext=safe_url, label=label, country=country_name, technique=technique_label,
                      technique_url=technique_url, doi_url=doi_url, ext_link=ext_link, badges_html=badges_html)
     e.tests["given"] = given
+    e.filters["field_label"] = field_label
     return e
+
+
+# Provenance names fields as the model does (facts.latest_release); readers get words.
+FIELD_LABELS = {"doi": "DOI", "license": "licence", "repository_license": "repository licence",
+                "pypi_version": "PyPI version", "pypi_release_date": "PyPI release date", "url": "web page",
+                "latest_release_date": "release date", "ror": "ROR id", "concept_doi": "concept DOI",
+                "last_commit": "last commit", "open_issues": "open issues", "latest_record": "newest record",
+                "embargo_years": "embargo", "github_orgs": "GitHub organisations", "also_listed": "also listed at"}
+
+
+def field_label(name: object) -> str:
+    """'facts.latest_release' -> 'latest release'; 'facts.citation.doi' -> 'citation DOI'."""
+    parts = [p for p in str(name).split(".") if p != "facts"]
+    return " ".join(FIELD_LABELS.get(p, p.replace("_", " ")) for p in parts) or str(name)
 
 
 def given(value: Any) -> bool:

@@ -58,6 +58,12 @@ class EventTime:
         e = self.end.astimezone(UTC) if isinstance(self.end, datetime) else None
         return f"{_span(s, e)} UTC"
 
+    def utc_hint(self) -> str:
+        """The UTC time where it helps a reader elsewhere: timed events not already in UTC; else ''."""
+        if self.all_day or self.start.utcoffset() == timedelta(0) and not self.tz:  # type: ignore[union-attr]
+            return ""
+        return self.utc_text()
+
     def iso_start(self) -> str:
         return self.start.isoformat()
 

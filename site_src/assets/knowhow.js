@@ -102,16 +102,23 @@
         b.parentNode.classList.toggle("kh-zero", n === 0 && !b.checked);
       });
       if (status) {
-        status.textContent = shown === rows.length ? rows.length + " entries." :
-          "Showing " + shown + " of " + rows.length + " entries.";
+        status.textContent = shown === rows.length ? entries(rows.length) + "." :
+          "Showing " + shown + " of " + entries(rows.length) + ".";
+      }
+      if (opener) {
+        var picked = boxes.filter(function (b) { return b.checked; }).length;
+        opener.textContent = opener.dataset.label + (picked ? " (" + picked + ")" : "");
       }
       writeUrl(sel);
     }
 
+    var opener = document.querySelector('.kh-filters-open[aria-controls="' + form.id + '"]');
+    drawer(form, opener);
     var params = new URLSearchParams(location.search);
     boxes.forEach(function (b) {
       b.checked = params.getAll(b.name).indexOf(b.value) !== -1;
     });
+    showAll(form);
     if (words) words.value = params.get("q") || "";
     form.hidden = false;
     form.addEventListener("change", apply);
@@ -121,9 +128,47 @@
     apply();
   }
 
-  /* Sortable tables: each header becomes a button; numbers sort as numbers, the rest as text. */
+  function entries(n) { return n + (n === 1 ? " entry" : " entries"); }
+
+  /* Long facets show their first options and a "Show all N" button; ticked options always show. */
+  function showAll(form) {
+    Array.prototype.forEach.call(form.querySelectorAll(".kh-facet__all"), function (button) {
+      var set = button.closest("fieldset");
+      var label = button.textContent;
+      function expand(on) {
+        set.classList.toggle("kh-facet--all", on);
+        button.setAttribute("aria-expanded", on ? "true" : "false");
+        button.textContent = on ? "Show fewer" : label;
+      }
+      button.addEventListener("click", function () { expand(!set.classList.contains("kh-facet--all")); });
+      if (set.querySelector(".kh-facet__more input:checked")) expand(true);
+    });
+  }
+
+  /* Narrow screens: the filters live in a drawer opened by a button; Escape or "Done" closes it. */
+  function drawer(form, opener) {
+    if (!opener) return;
+    opener.dataset.label = opener.textContent;
+    opener.hidden = false;
+    var close = form.querySelector(".kh-filters-close");
+    function set(open) {
+      form.classList.toggle("kh-facets--open", open);
+      document.documentElement.classList.toggle("kh-drawer-open", open);
+      opener.setAttribute("aria-expanded", open ? "true" : "false");
+      if (open) { var first = form.querySelector("input"); if (first) first.focus(); } else opener.focus();
+    }
+    opener.addEventListener("click", function () { set(true); });
+    if (close) close.addEventListener("click", function () { set(false); });
+    form.addEventListener("keydown", function (e) {
+      if (e.key === "Escape" && form.classList.contains("kh-facets--open")) set(false);
+    });
+  }
+
+  /* Sortable tables: each header becomes a button; numbers sort as numbers, the rest as text.
+   * A cell's data-sort (an ISO date, for example) is what it sorts by when present. */
   function cellValue(tr, i) {
     var cell = tr.children[i];
+    if (cell && cell.dataset.sort) return { text: cell.dataset.sort, num: null };
     var text = cell ? cell.textContent.trim() : "";
     if (/^[\u2013\u2014-]?$/.test(text)) return { text: "", num: null };  /* blank or a dash: no value */
     var num = parseFloat(text.replace(/,/g, "").replace(/^[^0-9.+-]+/, ""));
@@ -148,7 +193,9 @@
         Array.prototype.forEach.call(heads, function (h) { h.removeAttribute("aria-sort"); });
         th.setAttribute("aria-sort", descending ? "descending" : "ascending");
         var rows = Array.prototype.slice.call(body.rows);
-        var numeric = rows.every(function (r) { var v = cellValue(r, i); return v.text === "" || v.num !== null; });
+        var numeric = rows.every(function (r) {
+          var v = cellValue(r, i); return v.text === "" || (v.num !== null && !r.children[i].dataset.sort);
+        });
         /* Cells without a value stay at the bottom in both directions. */
         rows.sort(function (a, b) {
           var x = cellValue(a, i), y = cellValue(b, i), d;
@@ -167,11 +214,31 @@
     });
   }
 
+  /* A table box that scrolls sideways (a wide table on a phone) must be reachable by keyboard:
+   * it becomes a focusable, named region while, and only while, it scrolls. */
+  function regions() {
+    Array.prototype.forEach.call(document.querySelectorAll(".kh-table-wrap:not([data-kh-fixed])"), function (w) {
+      var caption = w.querySelector("caption");
+      if (w.scrollWidth > w.clientWidth + 1) {
+        w.setAttribute("tabindex", "0");
+        w.setAttribute("role", "region");
+        w.setAttribute("aria-label", (caption ? caption.textContent : "Table") + " (scrolls sideways)");
+      } else {
+        w.removeAttribute("tabindex");
+        w.removeAttribute("role");
+        w.removeAttribute("aria-label");
+      }
+    });
+  }
+
   function init() {
+    regions();
     Array.prototype.forEach.call(document.querySelectorAll("form.kh-facets"), setup);
     Array.prototype.forEach.call(document.querySelectorAll("table.kh-sortable"), sortable);
   }
 
+  window.addEventListener("resize", regions);
+  window.addEventListener("load", regions);
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
   else init();
   /* Material's instant navigation swaps pages without a reload; it announces each on document$. */
