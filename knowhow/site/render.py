@@ -74,11 +74,17 @@ def ext_link(url: object, text: object = None, state: str | None = None) -> Mark
     safe = safe_url(url)
     if not safe:
         return Markup.escape(url or "")
-    out = Markup('<a href="{}" rel="nofollow noopener">{}</a>').format(safe, text if text else safe)
+    out = Markup('<a href="{}" rel="nofollow noopener">{}</a>').format(safe, text if text else url_text(safe))
     if state in LINK_STATES:
         key, label_text, title = LINK_STATES[state]
         out += Markup(' <span class="kh-badge kh-badge--{}" title="{}">{}</span>').format(key, title, label_text)
     return out
+
+
+def url_text(url: str) -> str:
+    """A URL as link text: without the scheme and a lone trailing slash (shorter, fewer breaks)."""
+    short = re.sub(r"^https?://", "", url)
+    return short[:-1] if short.endswith("/") and short.count("/") == 1 else short
 
 
 def badges_html(badges: Iterable[Any]) -> Markup:
