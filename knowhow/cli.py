@@ -21,6 +21,7 @@ COMMANDS = {
     "links": "knowhow.links.command:links",
     "propose": "knowhow.proposals.command:propose",
     "forms": "knowhow.proposals.command:forms",
+    "review": "knowhow.harvest.review:review",
 }
 
 

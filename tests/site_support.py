@@ -22,7 +22,9 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from kinds_support import write_kinds
 from knowhow.registry import vocab
+from knowhow.registry.model import KINDS
 from knowhow.registry.yamlio import write_yaml
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -170,6 +172,7 @@ def write_registry(root: Path, today: date) -> None:
         "id": "harvested-only", "title": "Harvested course", "start": d(70), "url": "https://tess.example.org/e/1",
         "event_type": "course", "organisers": ["delta"], "description": "Listed by TeSS.", "withdrawn": True,
         "provenance": {"title": {"source": "tess", "changed": "2026-03-04T00:00:00+00:00"}}})
+    write_kinds(root, today, HOSTILE_TITLE, HOSTILE_DESCRIPTION)
 
 
 def run_build(registry: Path, site: Path, today: date, *extra: str) -> subprocess.CompletedProcess:
@@ -257,7 +260,7 @@ def chromium():
 
 def record_pages(site: Path) -> list[Path]:
     """Every generated record page of a built site."""
-    kinds = ("software", "events", "collaborations", "open_data", "facilities")
+    kinds = tuple(KINDS)
     aux = {"calendar_view", "participation_matrix", "trends_chart"}
     return sorted(p for k in kinds for p in (site / k).glob("*/index.html") if p.parent.name not in aux)
 
@@ -277,6 +280,18 @@ PAGE_TYPES = {
     "404": "no-such-page/",
 }
 SITE_PREFIX = "knowhow"  # the path of site_url in mkdocs.yml
+
+
+def pagefind_fragments(site: Path) -> list[dict]:
+    """Every page entry of a built site's Pagefind index (gzip, a signature, then JSON)."""
+    import gzip
+    import json
+
+    out = []
+    for f in sorted((site / "pagefind" / "fragment").glob("*.pf_fragment")):
+        raw = gzip.decompress(f.read_bytes())
+        out.append(json.loads(raw[raw.index(b"{"):]))
+    return out
 
 
 URL_ATTRIBUTES = frozenset({"href", "src", "action", "formaction", "xlink:href", "poster", "data", "background",

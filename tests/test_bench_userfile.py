@@ -82,22 +82,60 @@ def test_unknown_filter_id_names_the_filter(folder):
     assert listed[0]["filters"] == [32999]
 
 
-def test_large_3d_dataset_reads_only_the_sample(folder, monkeypatch):
-    path = folder / "stack.h5"
+def _stack(path, chunks, dtype="u4", shape=(64, 128, 128)):
+    full = np.arange(np.prod(shape), dtype=dtype).reshape(shape)
     with h5py.File(path, "w") as f:
-        f.create_dataset("data", data=np.arange(64 * 64 * 64, dtype="u2").reshape(64, 64, 64), chunks=(1, 64, 64),
-                         compression="gzip")
+        f.create_dataset("data", data=full, chunks=chunks, compression="gzip")
+    return full
+
+
+def _counting_reads(monkeypatch) -> list:
     read = []
     original = userfile._read_block
     monkeypatch.setattr(userfile, "_read_block", lambda ds, src: read.append(original(ds, src)) or read[-1])
-    limit = 100_000
+    return read
+
+
+def test_sample_is_whole_chunks_spread_over_the_dataset(folder, monkeypatch):
+    path = folder / "stack.h5"
+    full = _stack(path, (1, 128, 128))  # 64 KiB chunks
+    read = _counting_reads(monkeypatch)
+    limit = 300_000
     sample = load_sample(path, "/data", limit)
-    assert sample.data.shape == (12, 64, 64) and sample.data.nbytes <= limit
+    assert sample.data.shape == (4, 128, 128) and sample.data.nbytes <= limit
     assert sum(b.nbytes for b in read) == sample.data.nbytes  # nothing beyond the sample was read
-    assert max(b.nbytes for b in read) == 64 * 64 * 2  # one chunk at a time
-    np.testing.assert_array_equal(sample.data[11], np.arange(64 * 64 * 64, dtype="u2").reshape(64, 64, 64)[11])
-    assert sample.chunks == (1, 64, 64) and sample.lossless_bound() is None
-    assert sample.params["full_shape"] == [64, 64, 64] and sample.params["sample"][0] == [0, 12]
+    assert max(b.nbytes for b in read) == 128 * 128 * 4  # one chunk at a time
+    # spread (the default): frames 0, 21, 42 and 63, not the first four (darks and flats in tomography)
+    for k, frame in enumerate((0, 21, 42, 63)):
+        np.testing.assert_array_equal(sample.data[k], full[frame])
+    assert sample.chunks == (1, 128, 128) and sample.lossless_bound() is None
+    assert sample.params["full_shape"] == [64, 128, 128] and sample.params["sample_strategy"] == "spread"
+    assert sample.params["sample_first_origins"] == [[0, 0, 0], [21, 0, 0], [42, 0, 0], [63, 0, 0]]
+
+    first = load_sample(path, "/data", limit, strategy="first")
+    np.testing.assert_array_equal(first.data, full[:4])
+    picks = [load_sample(path, "/data", limit, strategy="random", seed=s).params["sample_first_origins"]
+             for s in (7, 7, 8)]
+    assert picks[0] == picks[1] != picks[2]  # the seed decides, and only the seed
+
+
+def test_sample_never_cuts_a_chunk_and_groups_tiny_ones(folder, monkeypatch):
+    path = folder / "tiles.h5"
+    full = _stack(path, (4, 64, 64), dtype="u2")  # 32 KiB chunks: four frames of a quarter each
+    sample = load_sample(path, "/data", 50_000)  # room for one and a half chunks: one whole chunk
+    assert sample.data.shape == (4, 64, 64) and sample.chunks == (4, 64, 64)
+    o = sample.params["sample_first_origins"][0]
+    np.testing.assert_array_equal(sample.data, full[o[0]:o[0] + 4, o[1]:o[1] + 64, o[2]:o[2] + 64])
+
+    tiny = folder / "tiny.h5"
+    full = _stack(tiny, (1, 16, 16), dtype="u2")  # 512-byte chunks
+    read = _counting_reads(monkeypatch)
+    sample = load_sample(tiny, "/data", 1 << 20)
+    assert max(b.nbytes for b in read) == 512  # still read chunk by chunk
+    assert sample.chunks == (2, 128, 128)  # whole chunks grouped into one 64 KiB benchmark chunk
+    assert sample.params["chunks_in_file"] == [1, 16, 16] and sample.params["sample_unit"] == [2, 128, 128]
+    o = sample.params["sample_first_origins"][1]
+    np.testing.assert_array_equal(sample.data[2:4], full[o[0]:o[0] + 2])
 
 
 def test_chunk_larger_than_the_sample_limit_is_refused(folder):

@@ -37,7 +37,8 @@ def test_software_citations_add_the_versions_and_ignore_mere_mentions():
 
 def test_non_zenodo_software_states_its_version_count():
     attrs = dc.doi_attributes(load("doi_ess_scipp.json"))
-    assert dc.software_facts("10.17199/ess-scipp-2026", attrs, []) == {"citations": 3, "versions": 2}
+    assert dc.software_facts("10.17199/ess-scipp-2026", attrs, []) == {
+        "citations": 3, "versions": 2, "concept_doi": "10.17199/ess-scipp-2026"}  # it has versions: the concept
 
 
 def test_count_facts_sum_the_yearly_usage_facets():
@@ -71,7 +72,8 @@ def test_software_harvest_follows_the_cursor(replay):
                         "unknown": {"id": "unknown", "doi": "10.1234/unknown"},
                         "no-doi": {"id": "no-doi"}}}
     a = adapter(replay, ctx, page_size=3)
-    assert list(a.records()) == [{"id": "scipp", "facts": {"citations": 3, "versions": 2}},
+    assert list(a.records()) == [{"id": "scipp", "facts": {"citations": 3, "versions": 2,
+                                                           "concept_doi": "10.17199/ess-scipp-2026"}},
                                  {"id": "silx", "facts": {"citations": 50}}]
     assert a.problems == ["10.1234/unknown: not a DataCite DOI"]
     pages = [r.query for r in replay.requests_to("/dc/dois") if "silx" not in r.path]

@@ -68,6 +68,7 @@ def serve(srv) -> None:
     srv.add("gh/repos/silx-kit/silx", gh / "repo_silx.json")
     srv.add("gh/repos/silx-kit/silx/releases/latest", gh / "release_latest_silx.json")
     srv.add("gh/repos/silx-kit/silx/branches/main", gh / "branch_main_silx.json")
+    srv.add("gh/repos/silx-kit/silx/contents/CITATION.cff", gh / "contents_citation_cff_silx.json")
     srv.add("gh/repos/silx-kit/fabio", gh / "repo_fabio_hostile.json")
     srv.add("gh/repos/silx-kit/fabio/releases/latest", gh / "release_latest_not_found_404.json", status=404)
     srv.add("gh/repos/silx-kit/fabio/branches/master", gh / "branch_master_fabio.json")
@@ -113,7 +114,10 @@ def test_fact_sources_enrich_curated_records_and_rerun_quietly(tmp_path, replay)
         "latest_release": "v2.2.0", "latest_release_date": "2026-10-21T12:03:51+00:00", "repository_license": "MIT",
         "topics": ["data-visualization", "hdf5", "opengl", "python", "synchrotron"],
         "pypi_version": "2.2.0", "pypi_release_date": "2026-10-21T12:20:03+00:00",
-        "versions": 41, "views": 7803, "downloads": 1904}
+        "versions": 41, "views": 7803, "downloads": 1904, "concept_doi": "10.5281/zenodo.591709",
+        "citation": {"title": "silx", "authors": ["Jane Doe", "Jan van der Berg", "ESRF Data Analysis Unit"],
+                     "version": "2.2.0", "date_released": "2026-10-21", "doi": "10.5281/zenodo.591709",
+                     "url": "http://www.silx.org/", "repository": "https://github.com/silx-kit/silx"}}
     assert silx["provenance"]["facts.stars"]["source"] == "github-software"
     assert silx["provenance"]["facts.pypi_version"]["source"] == "pypi"
     assert "license" not in silx  # curated already says MIT
@@ -134,5 +138,6 @@ def test_fact_sources_enrich_curated_records_and_rerun_quietly(tmp_path, replay)
     assert snapshot(root) == before  # nothing changed upstream: no file changes at all
     assert all(r.outcome.new == r.outcome.changed == 0 for r in again.rows)
     github_rows = [r for r in again.rows if r.source.type == "github"]
-    assert sum(r.not_modified for r in github_rows) == sum(r.requests for r in github_rows) - 1  # all but the 404
+    # All but the 404s (fabio has no release and no CITATION.cff) are 304s.
+    assert sum(r.not_modified for r in github_rows) == sum(r.requests for r in github_rows) - 2
     assert len(replay.requests) - sent == sum(r.requests for r in again.rows)

@@ -28,7 +28,8 @@ def adapter(srv, context, *, kind="software", client=None, **params):
 
 def test_software_facts_from_newest_version_with_all_versions_statistics():
     facts = zn.software_facts(load("concept_search_silx_newest_first.json"))
-    assert facts == {"versions": 41, "views": 7803, "downloads": 1904}  # unique counts, all versions
+    assert facts == {"versions": 41, "views": 7803, "downloads": 1904,  # unique counts, all versions
+                     "concept_doi": "10.5281/zenodo.591709"}
     SoftwareFacts(**facts)
     assert zn.software_facts(load("concept_search_no_hits.json")) == {}
 
@@ -60,8 +61,10 @@ def test_software_harvest_concept_and_version_dois(replay):
     }}
     a = adapter(replay, ctx)
     records = list(a.records())
-    assert records == [{"id": "pyfai", "facts": {"versions": 63, "views": 21877, "downloads": 6543}},
-                       {"id": "silx", "facts": {"versions": 41, "views": 7803, "downloads": 1904}}]
+    assert records == [{"id": "pyfai", "facts": {"versions": 63, "views": 21877, "downloads": 6543,
+                                                 "concept_doi": "10.5281/zenodo.832896"}},
+                       {"id": "silx", "facts": {"versions": 41, "views": 7803, "downloads": 1904,
+                                                "concept_doi": "10.5281/zenodo.591709"}}]
     assert a.problems == ["10.5281/zenodo.999: no published Zenodo record"]
     first = replay.requests_to("/zen/api/records")[0].query
     assert first == {"q": "conceptrecid:999", "all_versions": "true", "sort": "mostrecent", "size": "1"}

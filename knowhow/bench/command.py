@@ -7,13 +7,15 @@ from pathlib import Path
 
 import click
 
+from .userfile import printable
+
 
 def _fmt_row(i: int, n: int, row: dict) -> str | None:
     if row["status"] == "skipped":
         return None
-    head = f"[{i:>3}/{n}] {row['dataset']} × {row['codec']}"
+    head = f"[{i:>3}/{n}] {printable(row['dataset'])} × {row['codec']}"
     if row["status"] == "failed":
-        return f"{head}: FAILED {row.get('reason')}"
+        return f"{head}: FAILED {printable(row.get('reason'))}"
     bits = []
     if row.get("ratio"):
         frac = f" ({row['bound_fraction']:.0%} of bound)" if row.get("bound_fraction") else ""
@@ -36,8 +38,8 @@ def _minutes(seconds: float) -> str:
 @click.argument("targets", nargs=-1, metavar="[FILE.h5[:/dataset/path]]...")
 @click.option("--profile", type=click.Choice(["quick", "full"]), default="quick", show_default=True,
               help="Bundled suite profile (ignored for your own files, which use the profile's codecs).")
-@click.option("--suite", "suite_path", default="codecs/suite.yaml", show_default=True,
-              type=click.Path(dir_okay=False, path_type=Path), help="Suite definition.")
+@click.option("--suite", "suite_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Suite definition [default: the one shipped with the package].")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Results folder [default: codecs/results for the suite, bench-results for files].")
 @click.option("--codec", "codec_names", multiple=True, help="Only these codec configurations (repeatable).")
@@ -46,9 +48,18 @@ def _minutes(seconds: float) -> str:
 @click.option("--timeout", type=click.FloatRange(0.1), help="Seconds per measurement before it counts as failed.")
 @click.option("--sample-mb", type=click.FloatRange(0.01), default=64.0, show_default=True,
               help="Largest sample read from a dataset of your file (read chunk by chunk).")
+@click.option("--sample", "strategy", type=click.Choice(["spread", "first", "random"]), default="spread",
+              show_default=True, help="Which whole chunks of your dataset make the sample: spread evenly over it, "
+              "the first ones, or a seeded random choice.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of --sample random.")
+@click.option("--allow-fill", is_flag=True,
+              help="Benchmark a sample even if no chunk of it was ever written (it holds only the fill value).")
 @click.option("--allow-external", is_flag=True,
               help="Follow external links, external raw storage and virtual-dataset sources outside the file's folder.")
 @click.option("--lossy-integers", is_flag=True, help="Also run lossy codecs on integer data.")
+@click.option("--error-bound", "error_bound", metavar="MODE:VALUE",
+              help="Error bound of every bounded lossy codec: abs:VALUE (data units), range:FRACTION (of the value "
+                   "range) or sigma:MULTIPLE (of the noise σ) [default: each codec's own σ multiple].")
 @click.option("--scheduler", metavar="ADDRESS", help="Run on a Dask cluster (tcp://host:8786); needs the 'dask' extra.")
 @click.option("--watts-per-core", type=click.FloatRange(0), default=12.0, show_default=True, help="Energy model.")
 @click.option("--pue", type=click.FloatRange(1.0), default=1.67, show_default=True, help="Data-centre PUE.")
@@ -57,7 +68,8 @@ def _minutes(seconds: float) -> str:
 @click.option("--list", "list_only", is_flag=True, help="List datasets of FILE (or the suite's datasets and codecs).")
 def bench(targets: tuple[str, ...], profile: str, suite_path: Path, out_dir: Path | None,
           codec_names: tuple[str, ...], dataset_names: tuple[str, ...], reps: int | None, timeout: float | None,
-          sample_mb: float, allow_external: bool, lossy_integers: bool, scheduler: str | None,
+          sample_mb: float, strategy: str, seed: int, allow_fill: bool, allow_external: bool, lossy_integers: bool,
+          error_bound: str | None, scheduler: str | None,
           watts_per_core: float, pue: float, grid_intensity: float, list_only: bool) -> None:
     """Benchmark hdf5plugin and h5py codecs on PaN-like data, or on your own HDF5 files.
 
@@ -67,8 +79,9 @@ def bench(targets: tuple[str, ...], profile: str, suite_path: Path, out_dir: Pat
     """
     from . import configs, runner, session
     from .metrics import EnergyModel
-    from .suite import SuiteError, load_suite
+    from .suite import SuiteError, bundled_suite, load_suite
 
+    suite_path = suite_path or bundled_suite()
     try:
         profiles = load_suite(suite_path)
     except SuiteError as exc:
@@ -83,11 +96,17 @@ def bench(targets: tuple[str, ...], profile: str, suite_path: Path, out_dir: Pat
     if missing:
         raise click.ClickException(f"dataset {missing[0]!r} is not in profile {profile!r} "
                                    f"(have: {', '.join(prof.datasets)})")
+    try:
+        bound = runner.parse_error_bound(error_bound) if error_bound else None
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
     settings = runner.Settings(reps=reps or prof.reps, timeout_s=timeout or prof.timeout_s,
-                               energy=EnergyModel(watts_per_core, pue, grid_intensity), lossy_integers=lossy_integers)
+                               energy=EnergyModel(watts_per_core, pue, grid_intensity), lossy_integers=lossy_integers,
+                               error_bound=bound)
 
     if targets:
-        sess = _user_session(targets, prof, settings, codec_names, sample_mb, allow_external, list_only)
+        sess = _user_session(targets, prof, settings, codec_names, sample_mb, allow_external, list_only,
+                             {"strategy": strategy, "seed": seed, "allow_fill": allow_fill})
         if sess is None:
             return
         out = out_dir or Path("bench-results")
@@ -96,7 +115,7 @@ def bench(targets: tuple[str, ...], profile: str, suite_path: Path, out_dir: Pat
             _list_suite(prof)
             return
         sess = session.suite_session(prof, settings, dataset_names, codec_names)
-        out = out_dir or suite_path.parent / "results"
+        out = out_dir or default_results_dir()
     sess.scheduler = scheduler
 
     known = session.known_speeds(out)
@@ -119,6 +138,10 @@ def bench(targets: tuple[str, ...], profile: str, suite_path: Path, out_dir: Pat
 
     try:
         doc, changed = session.run(sess, out, progress=progress)
+    except KeyboardInterrupt as exc:
+        why = str(exc) or "SIGINT"
+        click.echo(f"interrupted ({why}): scratch files removed, no results written", err=True)
+        sys.exit(143 if why == "SIGTERM" else 130)
     except ImportError as exc:
         raise click.ClickException(f"{exc}; install the optional extra: pip install 'knowhow[dask]'") from None
     except OSError as exc:
@@ -131,6 +154,11 @@ def bench(targets: tuple[str, ...], profile: str, suite_path: Path, out_dir: Pat
                    f"MB per CPU-second is the stable column")
     click.echo(f"wrote {out} ({len(changed)} files changed)")
     sys.exit(0)
+
+
+def default_results_dir() -> Path:
+    """codecs/results in a checkout (where the site reads it), else ./bench-results."""
+    return Path("codecs") / "results" if Path("codecs").is_dir() else Path("bench-results")
 
 
 def _list_suite(prof) -> None:
@@ -146,10 +174,10 @@ def _list_suite(prof) -> None:
         click.echo(f"  codec {name}: {c.label}" + (f" — {c.note}" if c.note else ""))
 
 
-def _user_session(targets, prof, settings, codec_names, sample_mb, allow_external, list_only):
+def _user_session(targets, prof, settings, codec_names, sample_mb, allow_external, list_only, options):
     from . import configs
     from .session import Session
-    from .userfile import UserFileError, list_datasets, parse_target, sample_source
+    from .userfile import UserFileError, list_datasets, parse_target, printable, sample_source
 
     sources = []
     for target in targets:
@@ -159,10 +187,10 @@ def _user_session(targets, prof, settings, codec_names, sample_mb, allow_externa
                 rows = list_datasets(path, allow_external=allow_external)
                 click.echo(f"{path}: {len(rows)} candidate datasets")
                 for r in rows:
-                    click.echo(f"  {path}:{r['path']}  {r['shape']} {r['dtype']} chunks={r['chunks']} "
-                               f"filters={r['filters']}" + (f"  ({r['note']})" if r.get("note") else ""))
+                    click.echo(f"  {path}:{printable(r['path'])}  {r['shape']} {r['dtype']} chunks={r['chunks']} "
+                               f"filters={r['filters']}" + (f"  ({printable(r['note'])})" if r.get("note") else ""))
                 continue
-            sources.append(sample_source(path, dset, int(sample_mb * 1e6), allow_external=allow_external))
+            sources.append(sample_source(path, dset, int(sample_mb * 1e6), allow_external=allow_external, **options))
         except UserFileError as exc:
             raise click.ClickException(str(exc)) from None
     if not sources:

@@ -108,6 +108,34 @@ def run_hdf5(task: Task, data: np.ndarray) -> dict:
     return result
 
 
+def nan_inf_probe(codec_name: str, dtype: str, work_dir: str, error_bound: float = 1e-3) -> dict:
+    """Write a small smooth block with NaN, +Inf and -Inf planted in it; preserved when all three
+    come back where they were (lossy codecs turn them into numbers, fail, crash or hang: the
+    caller runs this in its own process with a short timeout)."""
+    import h5py
+    import hdf5plugin  # noqa: F401
+
+    codec = get_codec(codec_name)
+    y, x = np.mgrid[:32, :32]
+    part = (1.0 + 0.01 * np.sin(x / 3.0) * np.cos(y / 5.0)).astype(dtype)[None]
+    flat = part.reshape(-1)
+    spots = {101: np.nan, 333: np.inf, 517: -np.inf}
+    for i, v in spots.items():
+        flat[i] = v
+    path = Path(work_dir) / f"probe-{os.getpid()}.h5"
+    try:
+        with h5py.File(path, "w") as f:
+            f.create_dataset("probe", data=part, chunks=part.shape, **codec.kwargs(error_bound))
+        with h5py.File(path, "r") as f:
+            back = f["probe"][()].reshape(-1)
+    except Exception as exc:  # a codec that refuses non-finite input does not preserve it
+        return {"ok": True, "nan_inf_preserved": False, "why": _one_line(exc)}
+    finally:
+        path.unlink(missing_ok=True)
+    kept = bool(np.isnan(back[101]) and back[333] == np.inf and back[517] == -np.inf)
+    return {"ok": True, "nan_inf_preserved": kept, "why": "" if kept else "replaced by finite values"}
+
+
 def _warm_up(h5py, path: Path, data: np.ndarray, chunks, kwargs: dict) -> None:
     """One untimed write and read of a small slab: a fresh process pays its first-call costs
     (allocator growth, code paths, plugin loading) here rather than in the first repetition."""
@@ -172,9 +200,25 @@ def measure(task: Task) -> dict:
         else:
             out = run_hdf5(task, data)
         out["ok"] = True
+        out["peak_rss_bytes"] = _peak_rss()
         return out
     except Exception as exc:  # any codec error becomes a recorded failure
         return {"ok": False, "error": _one_line(exc), "trace": traceback.format_exc(limit=3)}
+
+
+def _peak_rss() -> int | None:
+    from .runner import _vm_hwm
+
+    hwm = _vm_hwm(os.getpid())
+    if hwm:
+        return hwm
+    try:
+        import resource
+
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    except (ImportError, OSError):
+        return None
+    return peak if sys.platform == "darwin" else peak * 1024
 
 
 def verify(task: Task, expected_hash: str) -> dict:
@@ -191,12 +235,19 @@ def _one_line(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text}"[:300]
 
 
+def dispatch(mode: str, payload: dict) -> dict:
+    """One isolated call: measure, verify (fresh re-read) or probe (NaN/Inf behaviour)."""
+    if mode == "probe":
+        return nan_inf_probe(payload["codec"], payload["dtype"], payload["work_dir"])
+    task = Task.from_dict(payload["task"])
+    return measure(task) if mode == "measure" else verify(task, payload["expected_hash"])
+
+
 def main() -> None:
     """`python -m knowhow.bench.measure {measure|verify}`: JSON task on stdin, JSON result on stdout."""
     mode = sys.argv[1]
     payload = json.loads(sys.stdin.read())
-    task = Task.from_dict(payload["task"])
-    out = measure(task) if mode == "measure" else verify(task, payload["expected_hash"])
+    out = dispatch(mode, payload)
     sys.stdout.write("\n" + json.dumps(out) + "\n")
     sys.stdout.flush()
     os._exit(0)

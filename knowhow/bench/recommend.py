@@ -44,8 +44,12 @@ class Pick:
     why: str
 
 
-def picks(rows: list[dict], codecs: dict) -> list[Pick]:
-    """Densest, balanced and fastest lossless codec, plus the best safe lossy one, for one data kind."""
+def picks(rows: list[dict], codecs: dict, nonfinite: bool = False) -> list[Pick]:
+    """Densest, balanced and fastest lossless codec, plus the best safe lossy one, for one data kind.
+
+    Lossless and lossy are ranked apart; a lossy codec that does not keep NaN and ±Inf is never
+    the pick for data that holds them (`nonfinite`).
+    """
     lossless = measured(rows, lossy=False, codecs=codecs)
     out: list[Pick] = []
     if lossless:
@@ -59,7 +63,8 @@ def picks(rows: list[dict], codecs: dict) -> list[Pick]:
             fastest = max(useful, key=lambda r: min(speed(r, "write"), speed(r, "read")))
             out.append(Pick("fastest", fastest, "fastest write and read with at least half the best ratio"))
     safe = [r for r in measured(rows, lossy=True, codecs=codecs)
-            if r.get("bound_held") and r.get("eb_over_sigma") is not None and r["eb_over_sigma"] <= 0.1 + 1e-9]
+            if r.get("bound_held") and r.get("eb_over_sigma") is not None and r["eb_over_sigma"] <= 0.1 + 1e-9
+            and not (nonfinite and r.get("nan_inf_preserved") is False)]
     if safe:
         out.append(Pick("lossy", max(safe, key=lambda r: r["ratio"]),
                         "highest ratio with every error within 0.1 σ of the noise"))

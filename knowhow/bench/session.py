@@ -12,6 +12,7 @@ from . import configs, provenance, report, runner
 from .configs import Codec
 from .datasets import DatasetSpec, Sample, get_dataset
 from .suite import Profile
+from .userfile import printable
 
 log = logging.getLogger(__name__)
 
@@ -103,24 +104,28 @@ def run(session: Session, out_dir: Path, progress: runner.ProgressFn | None = No
 
     samples: list[Sample] = []
     described: list[dict] = []
-    if session.scheduler:
-        from .distributed import run_on_dask
+    isolation = None
+    with runner.terminate_as_interrupt():
+        if session.scheduler:
+            from .distributed import run_on_dask
 
-        samples = [make() for make in session.sources]
-        pairs = runner.plan([(s, session.codecs) for s in samples], session.settings)
-        rows = run_on_dask(pairs, session.settings, session.scheduler, progress=counted)
-    else:
-        isolation = runner.ForkServer()
-        for make in session.sources:
-            sample = make()
-            pairs = runner.plan([(sample, session.codecs)], session.settings)
-            rows.extend(runner.run(pairs, session.settings, isolation, progress=counted))
-            described.append(sample.describe())
-            del sample  # one dataset in memory at a time
+            samples = [make() for make in session.sources]
+            pairs = runner.plan([(s, session.codecs) for s in samples], session.settings)
+            rows = run_on_dask(pairs, session.settings, session.scheduler, progress=counted)
+        else:
+            isolation = runner.ForkServer()
+            for make in session.sources:
+                sample = make()
+                pairs = runner.plan([(sample, session.codecs)], session.settings)
+                rows.extend(runner.run(pairs, session.settings, isolation, progress=counted))
+                described.append(sample.describe())
+                del sample  # one dataset in memory at a time
     described = described or [s.describe() for s in samples]
     prov = provenance.finish(prov, time.perf_counter() - t0)
+    prov["memory"] = memory_peak(rows, described or [s.describe() for s in samples], isolation)
     settings = {"reps": session.settings.reps, "timeout_s": session.settings.timeout_s,
-                "lossy_integers": session.settings.lossy_integers}
+                "lossy_integers": session.settings.lossy_integers,
+                "error_bound": list(session.settings.error_bound) if session.settings.error_bound else None}
     doc = report.document(rows, profile=session.profile, samples=described,
                           codecs=[c.describe() for c in session.codecs], provenance=prov,
                           energy_model=session.settings.energy.describe(), settings=settings)
@@ -128,20 +133,44 @@ def run(session: Session, out_dir: Path, progress: runner.ProgressFn | None = No
     return doc, changed
 
 
+def memory_peak(rows: list[dict], described: list[dict], isolation) -> dict:
+    """Peak memory of the whole process tree, as an upper bound from the kernel's high-water
+    marks: this process + the fork server + the largest measuring child (one runs at a time)."""
+    parent = runner.own_peak_bytes()
+    server = isolation.server_peak_bytes() if isolation is not None else None
+    child = max((r.get("peak_rss_bytes") or 0 for r in rows), default=0) or None
+    largest = max((d.get("nbytes") or 0 for d in described), default=0)
+    tree = sum(v for v in (parent, server, child) if v) or None
+    bound = runner.memory_bound_bytes(largest)
+    return {"parent_peak_bytes": parent, "fork_server_peak_bytes": server, "largest_child_peak_bytes": child,
+            "tree_peak_bytes": tree, "largest_sample_bytes": largest, "bound_bytes": bound,
+            "bound_rule": f"{runner.MEMORY_BASE_BYTES >> 20} MiB + {runner.MEMORY_SAMPLE_FACTOR} × the largest sample",
+            "within_bound": tree <= bound if tree else None}
+
+
 def summary_lines(doc: dict) -> list[str]:
-    """End-of-run summary: counts by status, and the best measured codec per dataset."""
+    """End-of-run summary: counts by status, and per dataset the best lossless and, apart, the best lossy codec."""
+    from .recommend import measured
+
     rows = doc["results"]
+    codecs = {c["name"]: c for c in doc.get("codecs", [])}
     counts = {s: sum(1 for r in rows if r["status"] == s) for s in report.STATUSES}
     lines = [", ".join(f"{n} {s}" for s, n in counts.items()) + f" in {doc['provenance'].get('elapsed_s')} s"]
-    by_ds: dict[str, list[dict]] = {}
-    for r in rows:
-        if r["status"] == "ok" and r.get("ratio") and r["codec"] not in ("memcpy", "none-contiguous", "none-chunked"):
-            by_ds.setdefault(r["dataset"], []).append(r)
-    for ds, rs in by_ds.items():
-        best = max(rs, key=lambda r: r["ratio"])
-        frac = f", {best['bound_fraction']:.0%} of its bound" if best.get("bound_fraction") else ""
-        lines.append(f"  {ds}: best ratio {best['ratio']:.2f} with {best['codec']}{frac}")
+    for ds in dict.fromkeys(r["dataset"] for r in rows):
+        mine = [r for r in rows if r["dataset"] == ds]
+        for lossy, what in ((False, "best lossless ratio"), (True, "best lossy ratio")):
+            rs = measured(mine, lossy=lossy, codecs=codecs)
+            if not rs:
+                continue
+            best = max(rs, key=lambda r: r["ratio"])
+            frac = f", {best['bound_fraction']:.0%} of its bound" if best.get("bound_fraction") else ""
+            lines.append(f"  {printable(ds)}: {what} {best['ratio']:.2f} with {best['codec']}{frac}")
+    mem = doc["provenance"].get("memory") or {}
+    if mem.get("tree_peak_bytes"):
+        lines.append(f"peak memory of the process tree {mem['tree_peak_bytes'] / 1e6:.0f} MB for a largest sample of "
+                     f"{mem['largest_sample_bytes'] / 1e6:.1f} MB (bound {mem['bound_bytes'] / 1e6:.0f} MB: "
+                     f"{mem['bound_rule']})" + ("" if mem.get("within_bound") else " — OVER THE BOUND"))
     for r in rows:
         if r["status"] == "failed":
-            lines.append(f"  FAILED {r['dataset']} × {r['codec']}: {r['reason']}")
+            lines.append(f"  FAILED {printable(r['dataset'])} × {r['codec']}: {printable(r['reason'])}")
     return lines

@@ -1,9 +1,15 @@
-"""Read the suite definition (`codecs/suite.yaml`): which datasets and codecs each profile runs."""
+"""Read the suite definition: which datasets and codecs each profile runs.
+
+The bundled definition ships inside the package (`knowhow/bench/suite.yaml`, read through
+`importlib.resources`), so `knowhow bench` works from any working directory; `--suite FILE`
+replaces it.
+"""
 
 from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 
 from ..registry.problems import Problem
@@ -11,7 +17,12 @@ from ..registry.yamlio import load_file
 from .configs import CODECS
 from .datasets import DATASETS
 
-DEFAULT_SUITE = Path("codecs") / "suite.yaml"
+
+
+def bundled_suite() -> Path:
+    """The suite definition shipped with the package."""
+    return Path(str(resources.files("knowhow.bench").joinpath("suite.yaml")))
+
 
 
 class SuiteError(Exception):
@@ -35,9 +46,9 @@ class Profile:
     description: str = ""
 
 
-def load_suite(path: str | Path = DEFAULT_SUITE) -> dict[str, Profile]:
+def load_suite(path: str | Path | None = None) -> dict[str, Profile]:
     """Profiles by name; SuiteError naming file, line and field for anything unknown or mistyped."""
-    loaded = load_file(path)
+    loaded = load_file(path if path is not None else bundled_suite())
     problems = list(loaded.problems)
     if not loaded.ok:
         raise SuiteError([p for p in problems if p.severity == "error"] or problems)

@@ -12,10 +12,13 @@ chunk. Every problem ends as one line naming the file.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import logging
 import math
 import os
+import unicodedata
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -27,11 +30,22 @@ log = logging.getLogger(__name__)
 
 MAX_LINK_HOPS = 32
 MAX_LISTED = 2000
-READ_SLAB_BYTES = 8 << 20
 
 
 class UserFileError(Exception):
     """One line that says what is wrong with the user's file and what to do."""
+
+
+def printable(text: object) -> str:
+    """Text with control and format characters shown as escapes (\\n, \\x1b, \\u202e), so a name taken
+    from a file can neither break a line of output nor move the terminal's cursor."""
+    out = []
+    for ch in str(text):
+        if ch == "\\" or unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp", "Cs", "Co", "Cn"):
+            out.append(ch.encode("unicode_escape").decode("ascii") if ch != "\\" else "\\\\")
+        else:
+            out.append(ch)
+    return "".join(out)
 
 
 def parse_target(target: str) -> tuple[Path, str | None]:
@@ -117,19 +131,33 @@ class Guard:
 
 
 def navigate(f, dset_path: str, guard: Guard, files: list) -> object:
-    """Walk to a dataset hop by hop, checking soft and external links; HDF5 never follows them."""
+    """Walk to a dataset hop by hop, checking soft and external links; HDF5 never follows them.
+
+    Only link hops count towards MAX_LINK_HOPS (a path may be arbitrarily deep); a link met
+    twice on the way is a loop and is named as one.
+    """
     h5py = _h5()
     current, parts, hops = f, [p for p in dset_path.split("/") if p], 0
     group = f["/"]
+    followed: list[str] = []
+    shown = printable(dset_path)
     while parts:
         name = parts.pop(0)
         link = group.get(name, getlink=True)
+        here = f"{group.name.rstrip('/')}/{name}"
         if link is None:
-            raise UserFileError(f"{guard.path}: no dataset {dset_path!r} (no {name!r} in {group.name}); "
-                                f"run `knowhow bench {guard.path}` to list the datasets")
-        hops += 1
-        if hops > MAX_LINK_HOPS:
-            raise UserFileError(f"{guard.path}: {dset_path!r}: too many link hops (a link loop?)")
+            raise UserFileError(f"{guard.path}: no dataset {shown!r} (no {printable(name)!r} in "
+                                f"{printable(group.name)}); run `knowhow bench {guard.path}` to list the datasets")
+        if isinstance(link, (h5py.SoftLink, h5py.ExternalLink)):
+            key = f"{current.filename}:{here}"
+            if key in followed:
+                chain = " → ".join(printable(k.rsplit(":", 1)[-1]) for k in followed[followed.index(key):])
+                raise UserFileError(f"{guard.path}: {shown!r}: link loop ({chain} → {printable(here)})")
+            followed.append(key)
+            hops += 1
+            if hops > MAX_LINK_HOPS:
+                raise UserFileError(f"{guard.path}: {shown!r}: more than {MAX_LINK_HOPS} soft or external links "
+                                    "to follow on the way; refused")
         if isinstance(link, h5py.SoftLink):
             target = link.path
             base = [] if target.startswith("/") else [p for p in group.name.split("/") if p]
@@ -137,9 +165,10 @@ def navigate(f, dset_path: str, guard: Guard, files: list) -> object:
             group = current["/"]
             continue
         if isinstance(link, h5py.ExternalLink):
-            target = guard.check(f"external link {group.name.rstrip('/')}/{name}", link.filename)
+            target = guard.check(f"external link {printable(here)}", link.filename)
             if not target.exists():
-                raise UserFileError(f"{guard.path}: external link {name!r} points to a missing file ({link.filename})")
+                raise UserFileError(f"{guard.path}: external link {printable(here)} points to a missing file "
+                                    f"({printable(link.filename)})")
             current = open_file(target)
             files.append(current)
             group = current["/"]
@@ -148,17 +177,17 @@ def navigate(f, dset_path: str, guard: Guard, files: list) -> object:
         obj = group[name]
         if parts:
             if not isinstance(obj, h5py.Group):
-                raise UserFileError(f"{guard.path}: {dset_path!r}: {obj.name} is not a group")
+                raise UserFileError(f"{guard.path}: {shown!r}: {printable(obj.name)} is not a group")
             group = obj
         else:
             if not isinstance(obj, h5py.Dataset):
-                raise UserFileError(f"{guard.path}: {dset_path!r} is a group, not a dataset; "
+                raise UserFileError(f"{guard.path}: {shown!r} is a group, not a dataset; "
                                     f"run `knowhow bench {guard.path}` to list the datasets")
             return obj
     raise UserFileError(f"{guard.path}: give a dataset path after the file name, e.g. {guard.path}:/entry/data")
 
 
-def check_dataset(ds, guard: Guard, shown: str) -> dict:
+def check_dataset(ds, guard: Guard, shown: str, depth: int = 0) -> dict:
     """Refuse what cannot be sampled safely; describe the rest (layout, filters, references)."""
     h5py = _h5()
     dtype = ds.dtype
@@ -183,74 +212,180 @@ def check_dataset(ds, guard: Guard, shown: str) -> dict:
         if not target.exists():
             raise UserFileError(f"{shown}: external raw storage file missing ({name})")
     if ds.is_virtual:
-        for vs in ds.virtual_sources():
-            if vs.file_name == ".":
-                continue
-            fname = vs.file_name.replace("%b", guard.path.stem).replace("%%", "%")
-            target = guard.check("virtual dataset source", fname)
-            if not target.exists():
-                raise UserFileError(f"{shown}: virtual dataset source missing ({vs.file_name}); HDF5 would "
-                                    "silently return fill values, so it is refused")
-            with open_file(target) as src:
-                if vs.dset_name not in src:
-                    raise UserFileError(f"{shown}: virtual dataset source {vs.file_name}:{vs.dset_name} missing")
+        _check_virtual_sources(ds, guard, shown, depth)
     layout = {0: "compact", 1: "contiguous", 2: "chunked", 3: "virtual"}.get(plist.get_layout(), "other")
-    return {"filters": filters, "layout": layout}
+    pipeline = [plist.get_filter(i)[:3] for i in range(plist.get_nfilters())]
+    return {"filters": filters, "layout": layout,
+            "pipeline": [[int(c), int(fl), [int(v) for v in vals]] for c, fl, vals in pipeline]}
 
 
-def sample_selection(shape: tuple[int, ...], itemsize: int, limit: int) -> tuple[slice, ...]:
-    """The leading hyperslab that fits in `limit` bytes: whole trailing axes, fewer leading entries."""
-    sel = list(shape)
-    for axis in range(len(shape)):
-        trailing = math.prod(sel[axis + 1:]) * itemsize
-        if math.prod(sel[axis:]) * itemsize <= limit:
-            break
-        sel[axis] = max(1, limit // max(trailing, 1))
-        if trailing <= limit:
-            break
-        sel[axis] = 1
-    return tuple(slice(0, n) for n in sel)
+MAX_VDS_DEPTH = 4
 
 
-def _read_block(ds, src: tuple[slice, ...]) -> np.ndarray:
-    return ds[src]
+def _check_virtual_sources(ds, guard: Guard, shown: str, depth: int) -> None:
+    """Every source of a virtual dataset must exist and be reachable, or HDF5 silently returns
+    fill values. A source in the same file (".") is walked like any path: an external link on
+    its way to a missing file is refused just the same."""
+    if depth >= MAX_VDS_DEPTH:
+        raise UserFileError(f"{shown}: virtual dataset sources nested more than {MAX_VDS_DEPTH} deep; refused")
+    seen: set[tuple[str, str]] = set()
+    for vs in ds.virtual_sources():
+        key = (vs.file_name, vs.dset_name)
+        if key in seen:
+            continue
+        seen.add(key)
+        where = f"{printable(vs.file_name)}:{printable(vs.dset_name)}"
+        opened: list = []
+        try:
+            if vs.file_name == ".":
+                src_file = ds.file
+            else:
+                fname = vs.file_name.replace("%b", guard.path.stem).replace("%%", "%")
+                target = guard.check("virtual dataset source", fname)
+                if not target.exists():
+                    raise UserFileError(f"{shown}: virtual dataset source missing ({printable(vs.file_name)}); "
+                                        "HDF5 would silently return fill values, so it is refused")
+                src_file = open_file(target)
+                opened.append(src_file)
+            try:
+                src = navigate(src_file, vs.dset_name, guard, opened)
+            except UserFileError as exc:
+                why = str(exc).removeprefix(f"{guard.path}: ")
+                raise UserFileError(f"{shown}: virtual dataset source {where} cannot be read ({why}); HDF5 would "
+                                    "silently return fill values, so it is refused") from None
+            check_dataset(src, guard, f"{shown} (source {where})", depth + 1)
+        finally:
+            for h in opened:
+                with contextlib.suppress(Exception):
+                    h.close()
 
 
-def read_sample(ds, limit: int, shown: str) -> tuple[np.ndarray, tuple[slice, ...]]:
-    """Read the sample chunk by chunk into one preallocated array; never more than `limit` bytes."""
-    sel = sample_selection(ds.shape, ds.dtype.itemsize, limit)
-    shape = tuple(s.stop - s.start for s in sel)
-    if ds.chunks is not None and math.prod(ds.chunks) * ds.dtype.itemsize > limit:
-        raise UserFileError(f"{shown}: one chunk is {math.prod(ds.chunks) * ds.dtype.itemsize / 1e6:.1f} MB, more "
-                            f"than the sample limit ({limit / 1e6:.1f} MB); raise --sample-mb")
-    out = np.empty(shape, dtype=ds.dtype)
-    try:
-        blocks = ds.iter_chunks(sel) if ds.chunks is not None else _slabs(sel, ds.dtype.itemsize)
-        for src in blocks:
-            dst = tuple(slice(s.start - o.start, s.stop - o.start) for s, o in zip(src, sel))
-            out[dst] = _read_block(ds, src)
-    except (OSError, RuntimeError, ValueError, KeyError) as exc:
-        raise UserFileError(f"{shown}: cannot read the data: corrupt chunk or failing filter ({_why(exc)})") from None
-    return out, sel
+SAMPLE_STRATEGIES = ("spread", "first", "random")
+MIN_UNIT_BYTES = 64 << 10  # chunks smaller than this are grouped (whole chunks) into one benchmark chunk
 
 
-def _slabs(sel: tuple[slice, ...], itemsize: int) -> Iterator[tuple[slice, ...]]:
-    row = math.prod(s.stop - s.start for s in sel[1:]) * itemsize
-    step = max(1, READ_SLAB_BYTES // max(row, 1))
-    for start in range(sel[0].start, sel[0].stop, step):
-        yield (slice(start, min(start + step, sel[0].stop)), *sel[1:])
+@dataclass(frozen=True)
+class SamplePlan:
+    """Which whole chunks of a dataset make the sample: a unit shape (whole chunks of the file)
+    and the origins of the units taken, stacked along the first axis in the sample."""
+
+    unit: tuple[int, ...]
+    origins: tuple[tuple[int, ...], ...]
+    file_chunk: tuple[int, ...]
+    total_units: int
+    strategy: str
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return (len(self.origins) * self.unit[0], *self.unit[1:])
+
+    def selection(self, origin: tuple[int, ...]) -> tuple[slice, ...]:
+        return tuple(slice(o, o + u) for o, u in zip(origin, self.unit))
 
 
-def bench_chunks(ds_chunks: tuple[int, ...] | None, shape: tuple[int, ...], itemsize: int) -> tuple[int, ...]:
-    """Chunks for the benchmark: the file's own (clipped to the sample), else one frame per chunk."""
-    if ds_chunks:
-        return tuple(min(c, n) for c, n in zip(ds_chunks, shape))
+def frame_chunk(shape: tuple[int, ...], itemsize: int) -> tuple[int, ...]:
+    """The chunk a contiguous dataset is read and benchmarked in: one frame (at most 16 MB)."""
     if len(shape) == 1:
         return (min(shape[0], 1 << 16),)
     frame = [1] * (len(shape) - 2) + list(shape[-2:])
     while math.prod(frame) * itemsize > (16 << 20) and frame[-2] > 1:
         frame[-2] = max(1, frame[-2] // 2)
     return tuple(frame)
+
+
+def plan_sample(shape: tuple[int, ...], chunks: tuple[int, ...] | None, itemsize: int, limit: int, shown: str,
+                strategy: str = "spread", seed: int = 0) -> SamplePlan:
+    """Whole chunks spread over the dataset (or the first ones, or a seeded random choice).
+
+    A sample never cuts a chunk: its unit is the file's chunk (clipped to the dataset), grown to
+    whole groups of chunks when chunks are tiny. `spread` takes units evenly over the dataset,
+    so a tomography scan is not judged by its leading darks and flats.
+    """
+    if strategy not in SAMPLE_STRATEGIES:
+        raise UserFileError(f"{shown}: unknown sample strategy {strategy!r} (use {', '.join(SAMPLE_STRATEGIES)})")
+    file_chunk = tuple(min(c, n) for c, n in zip(chunks, shape)) if chunks else frame_chunk(shape, itemsize)
+    unit = list(file_chunk)
+    unit_bytes = math.prod(unit) * itemsize
+    if unit_bytes > limit:
+        raise UserFileError(f"{shown}: one chunk is {unit_bytes / 1e6:.1f} MB, more than the sample limit "
+                            f"({limit / 1e6:.1f} MB); raise --sample-mb")
+    for axis in reversed(range(len(shape))):  # group tiny chunks, innermost axis first
+        if unit_bytes >= MIN_UNIT_BYTES:
+            break
+        want = math.ceil(MIN_UNIT_BYTES / unit_bytes)
+        room = min(shape[axis] // unit[axis], max(1, limit // unit_bytes))
+        unit[axis] *= max(1, min(want, room))
+        unit_bytes = math.prod(unit) * itemsize
+    counts = [n // u for n, u in zip(shape, unit)]
+    total = math.prod(counts)
+    n = max(1, min(total, limit // unit_bytes))
+    if strategy == "first":
+        idx = np.arange(n)
+    elif strategy == "spread":
+        idx = np.unique(np.round(np.linspace(0, total - 1, n)).astype(np.int64))
+    else:
+        idx = np.sort(np.random.default_rng(seed).choice(total, size=n, replace=False))
+    grid = np.unravel_index(idx, counts)
+    origins = tuple(tuple(int(g[i]) * u for g, u in zip(grid, unit)) for i in range(len(idx)))
+    return SamplePlan(tuple(unit), origins, file_chunk, total, strategy)
+
+
+def _read_block(ds, src: tuple[slice, ...]) -> np.ndarray:
+    return ds[src]
+
+
+def read_sample(ds, plan: SamplePlan, shown: str) -> np.ndarray:
+    """Read the planned units chunk by chunk into one preallocated array."""
+    out = np.empty(plan.shape, dtype=ds.dtype)
+    step = plan.unit[0]
+    try:
+        for k, origin in enumerate(plan.origins):
+            sel = plan.selection(origin)
+            blocks = ds.iter_chunks(sel) if ds.chunks is not None else [sel]
+            for src in blocks:
+                dst = tuple(slice(s.start - o.start + (k * step if axis == 0 else 0),
+                                  s.stop - o.start + (k * step if axis == 0 else 0))
+                            for axis, (s, o) in enumerate(zip(src, sel)))
+                out[dst] = _read_block(ds, src)
+    except (OSError, RuntimeError, ValueError, KeyError) as exc:
+        raise UserFileError(f"{shown}: cannot read the data: corrupt chunk or failing filter ({_why(exc)})") from None
+    return out
+
+
+def stored_chunks(ds) -> set[tuple[int, ...]] | None:
+    """Offsets of the chunks actually written (one pass over the chunk index), or None if unknown."""
+    if ds.chunks is None or ds.is_virtual:
+        return None
+    found: set[tuple[int, ...]] = set()
+    try:
+        ds.id.chunk_iter(lambda info: found.add(tuple(info.chunk_offset)))
+    except AttributeError:  # HDF5 < 1.12.3 has no chunk iterator
+        for i in range(ds.id.get_num_chunks()):
+            found.add(tuple(ds.id.get_chunk_info(i).chunk_offset))
+    return found
+
+
+def unwritten_units(ds, plan: SamplePlan) -> int:
+    """How many units of the sample hold no stored chunk at all (they would read as fill values)."""
+    if ds.is_virtual:
+        return 0
+    if ds.chunks is None:
+        layout = ds.id.get_create_plist().get_layout()
+        if layout == 1 and ds.id.get_storage_size() == 0 and not ds.id.get_create_plist().get_external_count():
+            return len(plan.origins)
+        return 0
+    stored = stored_chunks(ds) or set()
+    empty = 0
+    for origin in plan.origins:
+        ranges = [range(o, o + u, c) for o, u, c in zip(origin, plan.unit, ds.chunks)]
+        if not any(tuple(off) in stored for off in itertools.product(*ranges)):
+            empty += 1
+    return empty
+
+
+def bench_chunks(plan: SamplePlan) -> tuple[int, ...]:
+    """Chunks for the benchmark: the file's own, or the grouped unit when the file's are tiny."""
+    return plan.unit if plan.unit != plan.file_chunk else plan.file_chunk
 
 
 def estimate_sigma(a: np.ndarray) -> float | None:
@@ -265,10 +400,11 @@ def estimate_sigma(a: np.ndarray) -> float | None:
     return sigma or None
 
 
-def load_sample(path: Path, dset_path: str, limit: int, allow_external: bool = False) -> Sample:
+def load_sample(path: Path, dset_path: str, limit: int, allow_external: bool = False, strategy: str = "spread",
+                seed: int = 0, allow_fill: bool = False) -> Sample:
     """Open, check and sample one dataset of a user's file."""
     guard = Guard(path, allow_external)
-    shown = f"{path}:{dset_path}"
+    shown = f"{path}:{printable(dset_path)}"
     files: list = []
     f = open_file(path)
     files.append(f)
@@ -277,9 +413,16 @@ def load_sample(path: Path, dset_path: str, limit: int, allow_external: bool = F
             try:
                 ds = navigate(f, dset_path, guard, files)
                 info = check_dataset(ds, guard, shown)
-                data, sel = read_sample(ds, limit, shown)
-                chunks = bench_chunks(ds.chunks, data.shape, data.dtype.itemsize)
+                plan = plan_sample(ds.shape, ds.chunks, ds.dtype.itemsize, limit, shown, strategy, seed)
+                empty = unwritten_units(ds, plan)
+                if empty == len(plan.origins) and not allow_fill:
+                    fill = ds.fillvalue
+                    raise UserFileError(f"{shown}: the sample holds no stored chunk, only the fill value ({fill}): "
+                                        "nothing was written there, so a ratio would be meaningless; refused — "
+                                        "pass --allow-fill to benchmark it anyway")
+                data = read_sample(ds, plan, shown)
                 full_shape = list(ds.shape)
+                fill_value = ds.fillvalue
             except (OSError, RuntimeError, ValueError, KeyError) as exc:  # broken metadata on the way
                 raise UserFileError(f"{shown}: corrupt HDF5 metadata ({_why(exc)})") from None
     finally:
@@ -288,17 +431,35 @@ def load_sample(path: Path, dset_path: str, limit: int, allow_external: bool = F
                 h.close()
     sigma = estimate_sigma(data)
     noise = Noise(lossless_bits=0.0, sigma=np.full(1, sigma) if sigma else None, estimated=True)
-    params = {"file": path.name, "dataset": dset_path, "full_shape": full_shape,
-              "sample": [[s.start, s.stop] for s in sel], "layout": info["layout"], "filters_in_file": info["filters"],
+    finite = np.isfinite(data) if data.dtype.kind == "f" else None
+    params = {"file": path.name, "dataset": dset_path, "full_shape": full_shape, "layout": info["layout"],
+              "filters_in_file": info["filters"], "pipeline_in_file": info["pipeline"],
+              "chunks_in_file": list(plan.file_chunk) if ds_chunked(info) else None,
+              "sample_strategy": strategy, "sample_seed": seed if strategy == "random" else None,
+              "sample_unit": list(plan.unit), "sample_units": len(plan.origins), "units_in_dataset": plan.total_units,
+              "sample_first_origins": [list(o) for o in plan.origins[:8]],
+              "sample_unwritten_units": empty, "fill_value": _plain(fill_value),
+              "nonfinite_values": int(finite.size - finite.sum()) if finite is not None else 0,
               "zero_order_entropy_bits": round(zero_order_entropy_bits(data), 4),
               "noise_sigma_estimate": sigma}
     name = f"{path.name}:{dset_path}"
-    return Sample(name, "user file", f"{name} (sample of {full_shape})", data, chunks, noise, params)
+    return Sample(name, "user file", f"{name} (sample of {full_shape})", data, bench_chunks(plan), noise, params)
 
 
-def sample_source(path: Path, dset_path: str, limit: int, allow_external: bool = False) -> Callable[[], Sample]:
+def ds_chunked(info: dict) -> bool:
+    return info["layout"] == "chunked"
+
+
+def _plain(value: object) -> object:
+    item = getattr(value, "item", None)
+    value = item() if callable(item) else value
+    return value if isinstance(value, (int, float, str)) and value == value else None
+
+
+def sample_source(path: Path, dset_path: str, limit: int, allow_external: bool = False, **options) -> Callable[[],
+                                                                                                            Sample]:
     """Check and read now (so errors come before the run starts); hand the sample over later."""
-    sample = load_sample(path, dset_path, limit, allow_external)
+    sample = load_sample(path, dset_path, limit, allow_external, **options)
     return lambda: sample
 
 

@@ -29,13 +29,24 @@ def filter_mask_check(ds) -> dict:
     """Count the chunks HDF5 stored raw because an optional filter failed or gained nothing.
 
     h5py registers plugin filters as optional: a failing filter leaves the chunk uncompressed,
-    raises nothing, and only the chunk's filter mask tells.
+    raises nothing, and only the chunk's filter mask tells. One pass over the chunk index
+    (`chunk_iter`): `get_chunk_info(i)` walks the index from the start for every i, quadratic
+    in the number of chunks.
     """
     dsid = ds.id
     if ds.chunks is None:
         return {"chunks_total": 0, "chunks_raw": 0, "filters": []}
-    n = dsid.get_num_chunks()
-    raw = sum(1 for i in range(n) if dsid.get_chunk_info(i).filter_mask != 0)
+    counts = [0, 0]
+
+    def visit(info) -> None:
+        counts[0] += 1
+        counts[1] += info.filter_mask != 0
+    try:
+        dsid.chunk_iter(visit)
+    except AttributeError:  # HDF5 < 1.12.3: no chunk iterator
+        for i in range(dsid.get_num_chunks()):
+            visit(dsid.get_chunk_info(i))
+    n, raw = counts
     plist = dsid.get_create_plist()
     filters = [int(plist.get_filter(i)[0]) for i in range(plist.get_nfilters())]
     return {"chunks_total": int(n), "chunks_raw": int(raw), "filters": filters}

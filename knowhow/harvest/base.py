@@ -42,6 +42,13 @@ class BadResponse(SourceError):
     reason = "bad-response"
 
 
+class WrongAnswer(BadResponse):
+    """An answer about another record than the one asked for (another Zenodo concept, DOI,
+    repository or PaNOSC provider): nothing from it is taken, and the source stops."""
+
+    reason = "wrong-answer"
+
+
 class NotFound(BadResponse):
     """404/410: adapters may catch it for one item (a repository without releases) and go on."""
 
@@ -75,6 +82,21 @@ class SourceConfig:
     label: str = ""  # how people name it in summaries ("DESY"); defaults to name
     stale_after_days: int = 7
     min_keep_ratio: float = 0.5  # fewer than this fraction of last run's records: delete nothing, report
+    max_figure_drop: float = 0.5  # a facts.* count falling by more than this fraction is held (guard.py)
+    figure_overrides: Mapping[str, float] = field(default_factory=dict)  # facts.FIELD -> its own max drop
+    deadline: float = 240.0  # seconds for the whole source, all requests included; then it is cut
+
+
+@dataclass(frozen=True)
+class ItemProblem:
+    """One item a source got wrong, for the per-source list in the run report."""
+
+    code: str  # invalid-date | duplicate | dropped | partial | mismatch | unreadable | end-before-start ...
+    item: str  # the item's id at the source (identifier, UID, slug, DOI), "" when it has none
+    message: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"code": self.code, "id": self.item, "message": self.message}
 
 
 class Response(Protocol):
@@ -117,8 +139,10 @@ class Adapter:
         self.http = http
         # Read-only view of the registry the adapter may need (e.g. which repositories to ask about).
         self.context = context or {}
-        # Per-record problems (skipped items), reported but not fatal.
+        # Per-record problems (skipped items), reported but not fatal; `items` is the same news
+        # per item, with the item's id and a code, for the report's per-source list.
         self.problems: list[str] = []
+        self.items: list[ItemProblem] = []
         # False when items were skipped as unreadable: the store then withdraws nothing this run,
         # because a lenient parse is not proof that a record vanished upstream.
         self.complete = True
@@ -127,10 +151,18 @@ class Adapter:
         """Yield one record dict per item (with 'id'); raise SourceError to stop the source."""
         raise NotImplementedError
 
-    def problem(self, message: str, *, skipped: bool = False) -> None:
-        """Report a per-item problem; `skipped` items make the run incomplete (nothing is withdrawn)."""
+    def problem(self, message: str, *, skipped: bool = False, item: str | None = None,
+                code: str | None = None) -> None:
+        """Report a problem; `skipped` items make the run incomplete (nothing is withdrawn).
+
+        With `item` (the item's id at the source) it is also listed per item in the report,
+        under `code` (default "dropped" when skipped, else "unreadable").
+        """
         log.warning("%s: %s", self.config.name, message)
         self.problems.append(message)
+        if item is not None:
+            self.items.append(ItemProblem(code or ("dropped" if skipped else "unreadable"), str(item)[:200],
+                                          message))
         if skipped:
             self.complete = False
 

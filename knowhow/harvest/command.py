@@ -54,11 +54,13 @@ class _Progress:
               help="Stored responses and validators for conditional requests.")
 @click.option("--allow-shrink", multiple=True, metavar="NAME",
               help="Accept that this source now lists far fewer records (after checking why).")
+@click.option("--accept-figure", multiple=True, metavar="NAME:facts.FIELD",
+              help="Accept that this figure of this source fell, went back or vanished (after checking why).")
 @click.option("--allow-private-host", multiple=True, metavar="HOST[:PORT]",
               help="Let this host resolve to a private address (tests and local mirrors only).")
 def harvest(sources_file: Path, registry: Path, only: tuple[str, ...], report_file: Path | None,
             summary_file: Path | None, failures_file: Path | None, exit_zero: bool, state_file: Path, cache_dir: Path, allow_shrink: tuple[str, ...],
-            allow_private_host: tuple[str, ...]) -> None:
+            accept_figure: tuple[str, ...], allow_private_host: tuple[str, ...]) -> None:
     """Harvest events, software facts, collaboration activity and open-data figures.
 
     Exit status: 0 when every source succeeded, 1 when any failed or was held (unless
@@ -76,13 +78,19 @@ def harvest(sources_file: Path, registry: Path, only: tuple[str, ...], report_fi
         for p in exc.problems:
             click.echo(p.text(), err=True)
         sys.exit(2)
+    for item in accept_figure:
+        name, _, fname = item.partition(":")
+        if not fname.startswith("facts.") or name not in {s.name for s in config.sources}:
+            click.echo(f"--accept-figure {item}: expected SOURCE:facts.FIELD with a configured source name", err=True)
+            sys.exit(2)
     selected = config.select(only)
     click.echo(f"harvesting {len(selected)} source{'s' if len(selected) != 1 else ''} into {registry}/harvested/",
                err=True)
     progress = _Progress()
     settings = HttpSettings(allow_private=frozenset(allow_private_host))
     report = run(config, registry=registry, state_path=state_file, cache_dir=cache_dir, only=only,
-                 settings=settings, allow_shrink=allow_shrink, progress=progress)
+                 settings=settings, allow_shrink=allow_shrink, progress=progress,
+                 accept_figures=accept_figure)
     progress.done()
     click.echo(table(report))
     click.echo("")

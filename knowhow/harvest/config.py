@@ -28,8 +28,11 @@ from ..sanitize import safe_url
 from .base import SourceConfig
 
 ENTRY_KEYS = ("name", "type", "kind", "base_url", "label", "params", "schedule", "stale_after_days",
-              "min_keep_ratio")
-DEFAULT_KEYS = ("stale_after_days", "min_keep_ratio", "schedule")
+              "min_keep_ratio", "max_figure_drop", "figure_overrides", "deadline_seconds")
+DEFAULT_KEYS = ("stale_after_days", "min_keep_ratio", "schedule", "max_figure_drop", "figure_overrides",
+                "deadline_seconds")
+FIGURE_FIELD = re.compile(r"^facts\.[a-z_]+$")
+MAX_DEADLINE = 3600.0  # the nightly job allows far more; one source must never use it all
 NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 
 
@@ -152,6 +155,31 @@ def _entry(loaded: Loaded, i: int, entry: Any, defaults: dict, adapter_kinds: Ma
         problems.append(_problem(loaded, f"{at}/min_keep_ratio", "out-of-range",
                                  f"min_keep_ratio must be a number from 0 to 1, not {merged.get('min_keep_ratio')!r}",
                                  "e.g. 0.5: fewer than half of last run's records holds the source"))
+    drop = _ratio(merged.get("max_figure_drop", "0.5"))
+    if drop is None:
+        problems.append(_problem(loaded, f"{at}/max_figure_drop", "out-of-range",
+                                 f"max_figure_drop must be a number from 0 to 1, not {merged.get('max_figure_drop')!r}",
+                                 "e.g. 0.5: a count falling by more than half is held for a human"))
+    base_over, own_over = defaults.get("figure_overrides") or {}, entry.get("figure_overrides") or {}
+    overrides = {**base_over, **own_over} if isinstance(base_over, dict) and isinstance(own_over, dict) else None
+    figure_overrides: dict[str, float] = {}
+    if overrides is None:
+        problems.append(_problem(loaded, f"{at}/figure_overrides", "wrong-type",
+                                 "figure_overrides must map facts.FIELD to a number from 0 to 1"))
+    else:
+        for fname, value in overrides.items():
+            ratio = _ratio(value)
+            if not FIGURE_FIELD.match(str(fname)) or ratio is None:
+                problems.append(_problem(loaded, f"{at}/figure_overrides", "out-of-range",
+                                         f"figure_overrides: {fname!r}: {value!r} is not facts.FIELD: 0..1",
+                                         "e.g. {facts.open_issues: 1} accepts any fall of open issues"))
+            else:
+                figure_overrides[str(fname)] = ratio
+    deadline = _seconds(merged.get("deadline_seconds", "240"))
+    if deadline is None:
+        problems.append(_problem(loaded, f"{at}/deadline_seconds", "out-of-range",
+                                 f"deadline_seconds must be a number of seconds from 1 to {MAX_DEADLINE:g}, "
+                                 f"not {merged.get('deadline_seconds')!r}", "e.g. 240"))
     label, schedule = merged.get("label", ""), merged.get("schedule", "daily")
     for key, value in (("label", label), ("schedule", schedule)):
         if not isinstance(value, str):
@@ -159,7 +187,8 @@ def _entry(loaded: Loaded, i: int, entry: Any, defaults: dict, adapter_kinds: Ma
     if len(problems) > before:
         return None
     return SourceConfig(name=name, type=typ, kind=kind, base_url=base, params=params, schedule=schedule,
-                        stale_after_days=stale, min_keep_ratio=ratio, label=label)
+                        stale_after_days=stale, min_keep_ratio=ratio, label=label, max_figure_drop=drop,
+                        figure_overrides=figure_overrides, deadline=deadline)
 
 
 def _ratio(value: Any) -> float | None:
@@ -169,3 +198,11 @@ def _ratio(value: Any) -> float | None:
     except (TypeError, ValueError):
         return None
     return ratio if 0 <= ratio <= 1 and not isinstance(value, bool) else None
+
+
+def _seconds(value: Any) -> float | None:
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        return None
+    return seconds if 1 <= seconds <= MAX_DEADLINE and not isinstance(value, bool) else None

@@ -183,8 +183,12 @@ class HttpClient:
     """One per source: a requests session with retries, limits, checks and the conditional store."""
 
     def __init__(self, settings: HttpSettings | None = None, *, cache: ResponseCache | None = None,
-                 token: Token | None = None, source: str = ""):
+                 token: Token | None = None, source: str = "", deadline: float | None = None):
         self.settings = settings or HttpSettings()
+        # The source's whole budget (sources.yaml `deadline_seconds`): every request and body
+        # read stops when it is spent, so one source that drips or hangs cannot eat the night.
+        self.source_deadline = deadline
+        self.deadline_at = time.monotonic() + deadline if deadline else None
         self.cache = cache if cache is not None else ResponseCache()
         self.token = token
         self.source = source
@@ -236,6 +240,7 @@ class HttpClient:
         full_url = prepared.url or url
         host = urlsplit(full_url).hostname or ""
         self._check_blocked(host)
+        self._check_deadline(full_url)
         authed = self._token_for(full_url) is not None
         key = ResponseCache.key(method, full_url, body, authed)
         stored = self.cache.get(key)
@@ -246,6 +251,7 @@ class HttpClient:
         if stored:
             hdrs.update(stored.validators)
         started = time.monotonic()
+        retries_before = self.stats.retries
         resp = self._send(method, full_url, body, hdrs)
         try:
             self._note_rate_limit(host, resp)
@@ -258,7 +264,7 @@ class HttpClient:
                 return HttpResponse(stored.status, stored.headers, stored.url, stored.content,
                                     from_cache=True, not_modified=True)
             if resp.status_code >= 300:
-                self._raise_for_status(resp, full_url)
+                self._raise_for_status(resp, full_url, self.stats.retries - retries_before)
             content = self._read_body(resp, started, full_url)
         finally:
             resp.close()
@@ -279,6 +285,14 @@ class HttpClient:
             return None
         host = urlsplit(url).hostname or ""
         return t if host in t.hosts else None
+
+    def _remaining(self) -> float | None:
+        return None if self.deadline_at is None else self.deadline_at - time.monotonic()
+
+    def _check_deadline(self, url: str) -> None:
+        left = self._remaining()
+        if left is not None and left <= 0:
+            raise SourceUnavailable(f"{url}: cut at the source's deadline of {self.source_deadline:g} s")
 
     def _check_blocked(self, host: str) -> None:
         until = self._blocked_until.get(host)
@@ -308,10 +322,13 @@ class HttpClient:
                 hdrs[token.header] = token.header_value()
             self.stats.requests += 1
             log.debug("%s %s", method, url)
+            left = self._remaining()
+            read_timeout = s.read_timeout if left is None else max(0.05, min(s.read_timeout, left))
             try:
                 resp = self.session.request(method, url, data=body or None, headers=hdrs, stream=True,
-                                            allow_redirects=False, timeout=(s.connect_timeout, s.read_timeout))
+                                            allow_redirects=False, timeout=(s.connect_timeout, read_timeout))
             except requests.Timeout as exc:
+                self._check_deadline(url)
                 raise SourceUnavailable(f"{urlsplit(url).netloc}: timed out ({_reason(exc)})") from None
             except requests.RequestException as exc:
                 raise SourceUnavailable(f"{urlsplit(url).netloc}: {_reason(exc)}") from None
@@ -323,7 +340,7 @@ class HttpClient:
                 method, body = "GET", b""
         raise BadResponse(f"more than {s.max_redirects} redirects from {previous}")
 
-    def _raise_for_status(self, resp: requests.Response, url: str) -> None:
+    def _raise_for_status(self, resp: requests.Response, url: str, retried: int = 0) -> None:
         status = resp.status_code
         netloc = urlsplit(url).netloc
         try:
@@ -342,7 +359,13 @@ class HttpClient:
         if status in (404, 410):
             raise NotFound(where, **kw)
         if status >= 500:
-            raise SourceUnavailable(f"{where} (after {self.settings.retries} retries)", **kw)
+            # Say what happened: a Retry-After beyond the cap is not waited for, so no retry was made.
+            wait = retry_after_seconds(resp.headers)
+            tries = "no retry" if retried == 0 else f"after {retried} retr{'y' if retried == 1 else 'ies'}"
+            if wait is not None and wait > self.settings.retry_after_max:
+                raise SourceUnavailable(f"{where} ({tries}: Retry-After of {wait:.0f} s exceeds the "
+                                        f"{self.settings.retry_after_max:g} s cap)", **kw)
+            raise SourceUnavailable(f"{where} ({tries})", **kw)
         raise BadResponse(where, **kw)
 
     def _read_body(self, resp: requests.Response, started: float, url: str) -> bytes:
@@ -352,10 +375,17 @@ class HttpClient:
             raise BadResponse(f"{url}: body of {int(declared):,} bytes exceeds the {s.max_bytes:,}-byte cap")
         buf = bytearray()
         raw = resp.raw
+        sock = getattr(getattr(raw, "connection", None), "sock", None)
         try:
             while True:
                 if time.monotonic() - started > s.deadline:
                     raise SourceUnavailable(f"{url}: no complete answer within {s.deadline:g} s")
+                self._check_deadline(url)
+                left = self._remaining()
+                if left is not None and sock is not None:
+                    # A server that sends headers and then hangs is cut when the budget ends,
+                    # not a full read timeout later.
+                    sock.settimeout(max(0.05, min(s.read_timeout, left)))
                 # read1 returns what has arrived (never waits for a full chunk), so a slow drip
                 # cannot hold us past the deadline by more than one read timeout.
                 chunk = raw.read1(65536, decode_content=True)
@@ -364,7 +394,8 @@ class HttpClient:
                 buf += chunk
                 if len(buf) > s.max_bytes:
                     raise BadResponse(f"{url}: decoded body exceeds the {s.max_bytes:,}-byte cap")
-        except (ReadTimeoutError, requests.Timeout) as exc:
+        except (ReadTimeoutError, requests.Timeout, TimeoutError) as exc:
+            self._check_deadline(url)
             raise SourceUnavailable(f"{url}: timed out while reading ({_reason(exc)})") from None
         except ProtocolError as exc:
             raise BadResponse(f"{url}: truncated body ({_reason(exc)})") from None
@@ -456,9 +487,11 @@ class PeerCheckedAdapter(HTTPAdapter):
 
 
 def client_for(name: str, base_url: str, params: Mapping[str, Any], settings: HttpSettings,
-               cache: ResponseCache, env: Mapping[str, str] | None = None) -> HttpClient:
-    """The transport for one configured source."""
-    return HttpClient(settings, cache=cache, token=token_from_env(params, base_url, env), source=name)
+               cache: ResponseCache, env: Mapping[str, str] | None = None,
+               deadline: float | None = None) -> HttpClient:
+    """The transport for one configured source (`deadline`: its whole budget in seconds)."""
+    return HttpClient(settings, cache=cache, token=token_from_env(params, base_url, env), source=name,
+                      deadline=deadline)
 
 
 def allow_hosts(*urls: str) -> frozenset[str]:

@@ -31,6 +31,8 @@ def table(report: RunReport) -> str:
     for r in report.rows:
         if r.outcome.error:
             out.append(f"  {r.source.name}: {clean_line(r.outcome.error, 400)}")
+        for h in r.outcome.figures[:10]:
+            out.append(f"  {r.source.name}: {clean_line(h.message(), 300)}")
         for p in r.outcome.problems[:10]:
             out.append(f"  {r.source.name}: {clean_line(p, 300)}")
         if len(r.outcome.problems) > 10:
@@ -65,7 +67,7 @@ def sentences(report: RunReport) -> list[str]:
         old, new = c.fields.get("facts.archived", (None, None))
         if new is True and old is not True and c.status != "new":
             archived.append(c.title)
-        if c.status in ("changed", "restored") and not any(
+        if c.status in ("changed", "restored") and c.fields and not any(
                 k in c.fields for k in ("facts.latest_release", "facts.pypi_version", "facts.archived")):
             updated += 1
     for label, n in sorted(new_events.items()):
@@ -93,6 +95,13 @@ def markdown(report: RunReport) -> str:
     attention = _attention(report)
     if attention:
         lines += ["### Needs attention", "", *attention, ""]
+    flagged = review_lines(report)
+    if flagged:
+        lines += ["### Needs review", "", "Curated facts that their sources now contradict (`knowhow review` lists "
+                  "every open flag):", "", *flagged, ""]
+    flags = _flags(report)
+    if flags:
+        lines += ["### Held figures and item problems", "", *flags, ""]
     lines.append("<details><summary>Per source</summary>")
     lines.append("")
     lines.append("| source | " + " | ".join(COLUMNS) + " |")
@@ -120,6 +129,51 @@ def _attention(report: RunReport) -> list[str]:
     return lines
 
 
+def review_lines(report: RunReport) -> list[str]:
+    """New or changed cross-check flags of this run, one line each, remote text escaped."""
+    lines = []
+    for c in report.changes:
+        _, flags = c.fields.get("review", (None, None))
+        for f in flags or []:
+            if isinstance(f, dict):
+                evidence = f" ({escape_markdown(str(f['evidence']), 200)})" if f.get("evidence") else ""
+                lines.append(f"- **{escape_markdown(c.title, 80)}** `{escape_markdown(str(f.get('field')), 40)}`: "
+                             f"{escape_markdown(str(f.get('message')), 300)}{evidence}")
+    return lines
+
+
+def _flags(report: RunReport) -> list[str]:
+    """Figures held at their last good value and per-item problems, per source, with ids."""
+    lines = []
+    for r in report.rows:
+        o = r.outcome
+        name = f"**{escape_markdown(r.source.name, 80)}**"
+        for held in o.figures[:MAX_LISTED]:
+            hint = escape_markdown(f"--accept-figure {r.source.name}:{held.field}", 200)
+            lines.append(f"- {name}: {escape_markdown(held.message(), 400)}; if this is real, run again with {hint}")
+        if len(o.figures) > MAX_LISTED:
+            lines.append(f"- {name}: … {len(o.figures) - MAX_LISTED} more figures held (see the JSON report)")
+        for code, items in sorted(_by_code(o.items).items()):
+            ids = ", ".join(escape_markdown(i.item, 80) for i in items[:MAX_LISTED])
+            more = f" and {len(items) - MAX_LISTED} more" if len(items) > MAX_LISTED else ""
+            lines.append(f"- {name}: {_plural(len(items), ITEM_WORDS.get(code, code))}: {ids}{more}")
+    return lines
+
+
+MAX_LISTED = 10
+ITEM_WORDS = {"invalid-date": "invalid date", "duplicate": "duplicate", "dropped": "dropped item",
+              "invalid": "invalid record", "mismatch": "answer about another item",
+              "end-before-start": "event ending before it starts", "unreadable": "unreadable item",
+              "unknown-zone": "unknown time zone"}
+
+
+def _by_code(items: list) -> dict[str, list]:
+    out: dict[str, list] = defaultdict(list)
+    for item in items:
+        out[item.code].append(item)
+    return out
+
+
 def failures(report: RunReport) -> str:
     """Markdown for the 'sources failing' issue; empty when every source is fine."""
     lines = _attention(report)
@@ -140,6 +194,9 @@ def as_dict(report: RunReport) -> dict[str, Any]:
             "unchanged": o.unchanged, "listed": o.listed, "stale": o.stale, "withdrawn": o.withdrawn,
             "invalid": o.invalid, "failed": o.failed, "error": o.error, "reset": o.reset, "held": o.held,
             "problems": [clean_line(p, 300) for p in o.problems], "seconds": r.seconds,
+            "items": [{k: clean_line(x, 300) for k, x in i.as_dict().items()} for i in o.items],
+            "figures_held": [{"kind": h.kind, "id": h.id, "field": h.field, "kept": h.old, "answered": h.new,
+                              "reason": clean_line(h.reason, 300)} for h in o.figures],
         })
     changes = defaultdict(list)
     for c in report.changes:

@@ -87,8 +87,12 @@ class RegistryContext(Mapping[str, Any]):
 def run(config: HarvestConfig, *, registry: str | Path, state_path: str | Path | None = None,
         cache_dir: str | Path | None = None, only: Iterable[str] = (), settings: HttpSettings | None = None,
         today: date | None = None, allow_shrink: Iterable[str] = (), progress: Progress | None = None,
-        env: Mapping[str, str] | None = None) -> RunReport:
-    """Harvest the selected sources into `registry/harvested/`; never raises for a source's failure."""
+        env: Mapping[str, str] | None = None, accept_figures: Iterable[str] = ()) -> RunReport:
+    """Harvest the selected sources into `registry/harvested/`; never raises for a source's failure.
+
+    `allow_shrink` names sources whose record count and figures may fall this run;
+    `accept_figures` holds `SOURCE:facts.FIELD` for single figures (see guard.py).
+    """
     sources = config.select(only)
     root = Path(registry)
     settings = settings or HttpSettings()
@@ -97,18 +101,23 @@ def run(config: HarvestConfig, *, registry: str | Path, state_path: str | Path |
     cache = ResponseCache(cache_dir)
     context = RegistryContext(root)
     shrink_ok = set(allow_shrink)
+    accepted: dict[str, set[str]] = {}
+    for item in accept_figures:
+        name, _, fname = item.partition(":")
+        accepted.setdefault(name, set()).add(fname)
     report = RunReport(today=store.day)
     for src in sources:
-        report.rows.append(_run_one(src, store, cache, settings, context, src.name in shrink_ok, progress, env))
+        report.rows.append(_run_one(src, store, cache, settings, context, src.name in shrink_ok, progress, env,
+                                    accepted.get(src.name, set())))
         state.save()
     return report
 
 
 def _run_one(src: SourceConfig, store: HarvestStore, cache: ResponseCache, settings: HttpSettings,
              context: Mapping[str, Any], allow_shrink: bool, progress: Progress | None,
-             env: Mapping[str, str] | None) -> Row:
+             env: Mapping[str, str] | None, accept_figures: set[str]) -> Row:
     started = time.monotonic()
-    client = client_for(src.name, src.base_url, src.params, settings, cache, env)
+    client = client_for(src.name, src.base_url, src.params, settings, cache, env, deadline=src.deadline)
     adapter = ADAPTERS[src.type](src, client, context)
     records: list[dict[str, Any]] = []
     error: SourceError | None = None
@@ -125,7 +134,7 @@ def _run_one(src: SourceConfig, store: HarvestStore, cache: ResponseCache, setti
     finally:
         client.close()
     outcome = store.apply(src, records, error=error, complete=adapter.complete, allow_shrink=allow_shrink,
-                          problems=adapter.problems)
+                          problems=adapter.problems, accept_figures=accept_figures, items=adapter.items)
     stats = client.stats
     return Row(src, outcome, stats.requests, stats.not_modified, stats.cache_hits, stats.retries, stats.bytes,
                round(time.monotonic() - started, 2))

@@ -13,7 +13,9 @@ Safety rules, in the order `apply` checks them:
   for a human (`--allow-shrink NAME` accepts the drop);
 - records a source no longer lists are marked `withdrawn: true`, never deleted, and only when
   the listing was complete (no item skipped as unreadable);
-- a record that would not validate against the model is not written (reported instead).
+- a record that would not validate against the model is not written (reported instead);
+- a figure (`facts.*` count or date) that falls to zero, falls steeply, moves back or vanishes
+  is held at its last good value and reported (guard.py).
 """
 
 from __future__ import annotations
@@ -31,8 +33,9 @@ from ..registry.merge import MERGED_BY_KEY, PROVENANCE_KEY, merge
 from ..registry.model import KINDS, title_of
 from ..registry.types import SLUG
 from ..registry.yamlio import load_file, write_yaml
-from .base import SourceConfig, SourceError
+from .base import ItemProblem, SourceConfig, SourceError
 from .dedup import EventIndex
+from .guard import MISSING, FigureRules, HeldFigure, verdict
 from .state import State
 
 log = logging.getLogger(__name__)
@@ -75,6 +78,8 @@ class Outcome:
     held: str | None = None
     problems: list[str] = field(default_factory=list)
     changes: list[Change] = field(default_factory=list)
+    figures: list[HeldFigure] = field(default_factory=list)  # held at their last good value
+    items: list[ItemProblem] = field(default_factory=list)  # per-item news: invalid, duplicate, dropped
 
 
 # --------------------------------------------------------------------------- store
@@ -113,6 +118,7 @@ class HarvestStore:
         self.today = today or date.today()
         self.day = self.today.isoformat()
         self._events: EventIndex | None = None  # built when first needed (a new event to match)
+        self._rules = FigureRules()  # the figures guard of the source being applied
 
     @property
     def events(self) -> EventIndex:
@@ -157,8 +163,11 @@ class HarvestStore:
     # ------------------------------------------------------------------ the run of one source
 
     def apply(self, src: SourceConfig, records: Iterable[dict[str, Any]], *, error: SourceError | None = None,
-              complete: bool = True, allow_shrink: bool = False, problems: Iterable[str] = ()) -> Outcome:
-        out = Outcome(src.name, problems=list(problems))
+              complete: bool = True, allow_shrink: bool = False, problems: Iterable[str] = (),
+              accept_figures: Iterable[str] = (), items: Iterable[ItemProblem] = ()) -> Outcome:
+        out = Outcome(src.name, problems=list(problems), items=list(items))
+        self._rules = FigureRules(src.max_figure_drop, dict(src.figure_overrides), allow_shrink,
+                                  frozenset(accept_figures))
         st = self.state.source(src.name)
         records = list(records)
         out.fetched = len(records)
@@ -217,10 +226,14 @@ class HarvestStore:
         for record in records:
             rid = record.get("id") if isinstance(record, dict) else None
             if not isinstance(rid, str) or not _SLUG.match(rid):
-                out.problems.append(f"item without a usable id skipped: {str(rid)[:80]!r}")
+                message = f"item without a usable id skipped: {str(rid)[:80]!r}"
+                out.problems.append(message)
+                out.items.append(ItemProblem("dropped", str(rid)[:80], message))
                 continue
             if rid in ids:
-                out.problems.append(f"{rid}: listed twice; the first is kept")
+                message = f"{rid}: listed twice; the first is kept"
+                out.problems.append(message)
+                out.items.append(ItemProblem("duplicate", rid, message))
                 continue
             ids.add(rid)
             ok.append(record)
@@ -257,11 +270,14 @@ class HarvestStore:
         flat_new = dict(flat_old)
         prov = {k: dict(v) for k, v in old_prov.items()}
         incoming = flatten({k: v for k, v in record.items() if k not in FIXED})
+        errors = dict(errors)
         diff: dict[str, tuple[Any, Any]] = {}
         for name, value in sorted(incoming.items()):
             owner = (prov.get(name) or {}).get("source")
             if owner not in (None, src.name) and name in flat_old:
                 continue  # another source's field
+            if name in flat_old and self._held(kind, rid, name, flat_old[name], value, errors, out):
+                continue
             if flat_old.get(name) != value or name not in flat_old:
                 diff[name] = (flat_old.get(name), value)
                 flat_new[name] = value
@@ -278,6 +294,8 @@ class HarvestStore:
                 prov.pop(name, None)
             elif name in errors:
                 pass  # the source could not read it this time: keep the last good value
+            elif name in flat_new and self._held(kind, rid, name, flat_new[name], MISSING, errors, out):
+                pass
             elif name in flat_new:
                 diff[name] = (flat_new.pop(name), None)
                 prov.pop(name, None)
@@ -290,6 +308,9 @@ class HarvestStore:
                 p.pop("error", None)
         flat_new["id"] = rid
         prov.setdefault("id", {"source": src.name, "changed": self.day})
+        if not existed and set(flat_new) == {"id"}:
+            out.unchanged += 1  # nothing to say about this record (e.g. no review flags): no file
+            return key
         data = unflatten(flat_new)
         data[PROVENANCE_KEY] = {k: prov[k] for k in sorted(prov) if k == "id" or k in flat_new}
         if existed and data == old:
@@ -299,6 +320,7 @@ class HarvestStore:
         if problem:
             out.invalid += 1
             out.problems.append(problem)
+            out.items.append(ItemProblem("invalid", rid, problem))
             return key if existed else None  # an existing record stays as it was, and is not withdrawn
         changed = write_yaml(self.path(kind, rid), data)
         if kind == "events" and self._events is not None:
@@ -365,6 +387,17 @@ class HarvestStore:
                                   {"withdrawn": (None, True)}))
 
     # ------------------------------------------------------------------ helpers
+
+    def _held(self, kind: str, rid: str, name: str, old: Any, new: Any, errors: dict[str, Any],
+              out: Outcome) -> bool:
+        """True when the figures guard keeps `old`; the reason goes to provenance and the report."""
+        reason = verdict(name, old, new, self._rules)
+        if reason is None:
+            return False
+        held = HeldFigure(kind, rid, name, old, None if new is MISSING else new, reason)
+        errors.setdefault(name, f"held at its last good value: {reason}")
+        out.figures.append(held)
+        return True
 
     def _invalid(self, kind: str, rid: str, data: dict[str, Any]) -> str | None:
         """A message when curated + this harvested record would not validate, else None."""

@@ -14,6 +14,23 @@ REGISTRY_OPTION = click.option("--registry", "registry", default="registry", sho
                                help="Registry folder (with curated/ and harvested/).")
 
 
+class KindName(click.ParamType):
+    """A record kind as people type it: `event`, `events`, `open-data` all work."""
+
+    name = "kind"
+
+    def convert(self, value, param, ctx):  # type: ignore[no-untyped-def]
+        from .hints import kind_named
+
+        kind = kind_named(str(value), KINDS)
+        if kind is None:
+            self.fail(f"{value!r} is not a record kind; use one of: {', '.join(sorted(KINDS))}", param, ctx)
+        return kind
+
+    def get_metavar(self, param, ctx=None):  # type: ignore[no-untyped-def,override]
+        return "{" + "|".join(sorted(KINDS)) + "}"
+
+
 def _require(registry: Path) -> None:
     if not registry.is_dir():
         raise click.ClickException(f"{registry}: no such registry folder (pass --registry DIR)")
@@ -53,7 +70,7 @@ def export(registry: Path, out: Path) -> None:
 
 
 @click.command()
-@click.argument("kind", type=click.Choice(sorted(KINDS)))
+@click.argument("kind", type=KindName())
 @click.option("--id", "record_id", default=None, help="Id of the new record (also the file name).")
 @REGISTRY_OPTION
 @click.option("--stdout", is_flag=True, help="Print the scaffold instead of writing a file.")

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 PROVENANCE_KEY = "provenance"
+REVIEW_KEY = "review"  # open cross-check flags; written by the harvester only
 MERGED_BY_KEY = ("facts",)
 
 

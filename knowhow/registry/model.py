@@ -12,8 +12,8 @@ from typing import Annotated, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from . import vocab
-from .types import (Count, Country, Doi, Flag, Prose, Slug, Spdx, Technique, Text, TimeZone, Url, When,
-                    Year)
+from .types import (Count, Country, Doi, Flag, Prose, RecordRef, Slug, Spdx, Technique, Text, TimeZone, Url,
+                    When, Year)
 
 
 def _choice(values: dict[str, str]):
@@ -32,6 +32,11 @@ Governance = _choice(vocab.GOVERNANCE)
 CollabStatus = _choice(vocab.COLLABORATION_STATUS)
 OpenDataKind = _choice(vocab.OPEN_DATA_KINDS)
 ApiType = _choice(vocab.API_TYPES)
+JobField = _choice(vocab.JOB_FIELDS)
+JobContract = _choice(vocab.JOB_CONTRACTS)
+GroupType = _choice(vocab.GROUP_TYPES)
+GroupStatus = _choice(vocab.GROUP_STATUS)
+LinkCategory = _choice(vocab.LINK_CATEGORIES)
 
 
 class Part(BaseModel):
@@ -43,6 +48,13 @@ class Listing(Part):
     url: Url | None = Field(None, description="The record's page at that source.")
 
 
+class ReviewFlag(Part):
+    code: Text = Field(description="Which cross-check, e.g. licence-mismatch, archived, moved.")
+    field: Text = Field(description="The curated field the evidence contradicts.")
+    message: Text
+    evidence: Text | None = Field(None, description="Where the contradicting fact was found.")
+
+
 class Record(Part):
     """Fields every kind has."""
 
@@ -50,7 +62,15 @@ class Record(Part):
     title_field: ClassVar[str] = "name"
     url_field: ClassVar[str]
     recommended: ClassVar[tuple[str, ...]] = ()
-    links_to: ClassVar[tuple[tuple[str, str], ...]] = ()  # (pointer pattern, target kind)
+    links_to: ClassVar[tuple[tuple[str, str], ...]] = ()  # (pointer pattern, target kind; "*": any kind)
+    # Presentation, read by the site, the issue forms, the downloads and the field reference: adding
+    # a kind means writing its class here (and its page template); nothing else lists the kinds.
+    kind_label: ClassVar[str]  # one record, as a page says what it is: "Training or event"
+    kind_plural: ClassVar[str]  # the registry, as a heading: "Events"
+    kind_noun: ClassVar[str]  # in a sentence: "an event"
+    schema_type: ClassVar[str]  # schema.org type of the record page
+    form_file: ClassVar[str | None] = None  # its issue form in .github/ISSUE_TEMPLATE/; None: no form
+    date_order: ClassVar[tuple[tuple[str, str], ...]] = ()  # (earlier, later) fields: later may not be before
 
     id: Slug = Field(description="Stable id; equals the file name without .yaml. Never changes.")
     description: Prose = Field(description="What it is, in a few sentences. A small Markdown subset is allowed.")
@@ -60,6 +80,16 @@ class Record(Part):
     withdrawn: Flag = Field(False, description="Harvested only: the source no longer lists this record.")
     also_listed: list[Listing] = Field(default_factory=list,
                                        description="Harvested only: other sources that list the same record.")
+    review: list[ReviewFlag] = Field(default_factory=list,
+                                     description="Harvested only: facts found at the sources that contradict the "
+                                                 "curated record, for a curator to review.")
+
+
+class ProposalDeadline(Part):
+    deadline: When = Field(description="Date, or date-time with UTC offset, e.g. 2026-03-01T23:59:00+01:00.")
+    timezone: TimeZone | None = Field(None, description="The facility's IANA time zone, e.g. Europe/Paris.")
+    cycle: Text | None = Field(None, description="Proposal round or beamtime period, e.g. 2026-II.")
+    url: Url | None = Field(None, description="The call page that states this deadline.")
 
 
 class Facility(Record):
@@ -67,23 +97,36 @@ class Facility(Record):
 
     kind: ClassVar[str] = "facilities"
     url_field: ClassVar[str] = "website"
+    kind_label: ClassVar[str] = "Facility"
+    kind_plural: ClassVar[str] = "Facilities"
+    kind_noun: ClassVar[str] = "a facility"
+    schema_type: ClassVar[str] = "ResearchOrganization"
     recommended: ClassVar[tuple[str, ...]] = ("short_name", "type", "country", "city", "consortium", "data_portal",
                                               "indico", "ror", "github_orgs")
 
     name: Text = Field(description="Full name of the facility.")
     short_name: Text | None = Field(None, description="Acronym as people say it, e.g. ESRF.")
+    aliases: list[Text] = Field(default_factory=list,
+                                description="Other names people use for it, e.g. DLS, PETRA III, XFEL.")
     type: FacilityKind | None = Field(None, description="Kind of source.")
     country: Country | None = Field(None, description="ISO 3166-1 alpha-2 code, e.g. FR.")
     city: Text | None = None
     consortium: Consortium | None = Field(None, description="LEAPS, LENS or partner.")
     operator: Text | None = Field(None, description="Organisation that runs the facility, if different.")
     website: Url = Field(description="Home page.")
+    user_office: Url | None = Field(None, description="User office page: how to apply for beam time.")
     data_portal: Url | None = Field(None, description="Where users find the facility's data.")
     indico: Url | None = Field(None, description="The facility's Indico server.")
     github_orgs: list[Text] = Field(default_factory=list, description="GitHub organisation names.")
     gitlab_groups: list[Url] = Field(default_factory=list, description="GitLab groups (full URLs).")
     ror: str | None = Field(None, pattern=r"^0[a-hj-km-np-tv-z0-9]{6}[0-9]{2}$",
-                            description="ROR id without the https://ror.org/ prefix.")
+                            description="The facility's own ROR id, without the https://ror.org/ prefix. "
+                                        "Never the operator's: that goes in operator_ror.")
+    operator_ror: str | None = Field(None, pattern=r"^0[a-hj-km-np-tv-z0-9]{6}[0-9]{2}$",
+                                     description="ROR id of the operating organisation, where the facility "
+                                                 "has none of its own.")
+    proposal_deadlines: list[ProposalDeadline] = Field(
+        default_factory=list, description="Beamtime proposal deadlines: past ones stay, marked past.")
 
 
 class SoftwareFacility(Part):
@@ -96,6 +139,18 @@ class Packages(Part):
     conda_forge: Text | None = Field(None, description="Name on conda-forge.")
     container: str | None = Field(None, pattern=r"^[a-z0-9][a-z0-9._/-]*(:[A-Za-z0-9._-]+)?$", max_length=200,
                                   description="Container image to pull, e.g. ghcr.io/org/tool:latest.")
+
+
+class Citation(Part):
+    """How to cite the software: its CITATION.cff as harvested from the repository."""
+
+    title: Text | None = None
+    authors: list[Text] = Field(default_factory=list, description='Authors in order, "Given Family" or a team name.')
+    version: Text | None = None
+    date_released: When | None = Field(None, description="Release date of that version (YYYY-MM-DD).")
+    doi: Doi | None = Field(None, description="The DOI the file asks people to cite.")
+    url: Url | None = None
+    repository: Url | None = Field(None, description="The source code repository.")
 
 
 class SoftwareFacts(Part):
@@ -116,6 +171,8 @@ class SoftwareFacts(Part):
     citations: Count | None = None
     views: Count | None = None
     downloads: Count | None = None
+    concept_doi: Doi | None = Field(None, description="The DOI of every version together (Zenodo or DataCite).")
+    citation: Citation | None = Field(None, description="From the repository's CITATION.cff.")
 
 
 class Software(Record):
@@ -123,6 +180,11 @@ class Software(Record):
 
     kind: ClassVar[str] = "software"
     url_field: ClassVar[str] = "homepage"
+    kind_label: ClassVar[str] = "Software"
+    kind_plural: ClassVar[str] = "Software"
+    kind_noun: ClassVar[str] = "software"
+    schema_type: ClassVar[str] = "SoftwareApplication"
+    form_file: ClassVar[str | None] = "1-software.yml"
     recommended: ClassVar[tuple[str, ...]] = ("repository", "license", "languages", "categories", "techniques",
                                               "facilities", "documentation", "doi", "status")
     links_to: ClassVar[tuple[tuple[str, str], ...]] = (("facilities/*/id", "facilities"),
@@ -152,6 +214,12 @@ class Event(Record):
     kind: ClassVar[str] = "events"
     title_field: ClassVar[str] = "title"
     url_field: ClassVar[str] = "url"
+    kind_label: ClassVar[str] = "Training or event"
+    kind_plural: ClassVar[str] = "Events"
+    kind_noun: ClassVar[str] = "an event"
+    schema_type: ClassVar[str] = "Event"
+    form_file: ClassVar[str | None] = "2-event.yml"
+    date_order: ClassVar[tuple[tuple[str, str], ...]] = (("start", "end"),)
     recommended: ClassVar[tuple[str, ...]] = ("end", "presence", "venue", "city", "country", "organisers",
                                               "event_type", "topics", "timezone")
     links_to: ClassVar[tuple[tuple[str, str], ...]] = (("organisers/*", "facilities"),)
@@ -190,6 +258,12 @@ class Collaboration(Record):
 
     kind: ClassVar[str] = "collaborations"
     url_field: ClassVar[str] = "website"
+    kind_label: ClassVar[str] = "IT collaboration"
+    kind_plural: ClassVar[str] = "Collaborations"
+    kind_noun: ClassVar[str] = "a collaboration"
+    schema_type: ClassVar[str] = "Project"
+    form_file: ClassVar[str | None] = "4-collaboration.yml"
+    date_order: ClassVar[tuple[tuple[str, str], ...]] = (("started", "ended"),)
     recommended: ClassVar[tuple[str, ...]] = ("started", "category", "facilities", "repositories", "software",
                                               "governance", "meetings", "status")
     links_to: ClassVar[tuple[tuple[str, str], ...]] = (("facilities/*/id", "facilities"),
@@ -232,6 +306,11 @@ class OpenData(Record):
 
     kind: ClassVar[str] = "open_data"
     url_field: ClassVar[str] = "url"
+    kind_label: ClassVar[str] = "Open-data collection"
+    kind_plural: ClassVar[str] = "Open data"
+    kind_noun: ClassVar[str] = "an open-data collection"
+    schema_type: ClassVar[str] = "DataCatalog"
+    form_file: ClassVar[str | None] = "3-open-data.yml"
     recommended: ClassVar[tuple[str, ...]] = ("type", "facilities", "api", "license", "embargo_years",
                                               "techniques", "formats", "doi_prefix", "data_policy")
     links_to: ClassVar[tuple[tuple[str, str], ...]] = (("facilities/*", "facilities"),)
@@ -251,7 +330,157 @@ class OpenData(Record):
     facts: OpenDataFacts | None = None
 
 
-KINDS: dict[str, type[Record]] = {m.kind: m for m in (Facility, Software, Event, Collaboration, OpenData)}
+class WebLink(Part):
+    title: Text = Field(description="What the link leads to.")
+    url: Url
+
+
+class News(Record):
+    """A news item about software, data and IT at the facilities, from WG3, LEAPS or LENS."""
+
+    kind: ClassVar[str] = "news"
+    title_field: ClassVar[str] = "title"
+    url_field: ClassVar[str] = "url"
+    kind_label: ClassVar[str] = "News"
+    kind_plural: ClassVar[str] = "News"
+    kind_noun: ClassVar[str] = "a news item"
+    schema_type: ClassVar[str] = "NewsArticle"
+    form_file: ClassVar[str | None] = "6-news.yml"
+    recommended: ClassVar[tuple[str, ...]] = ("url", "body", "links", "related")
+    links_to: ClassVar[tuple[tuple[str, str], ...]] = (("related/*", "*"),)
+
+    title: Text = Field(description="Headline.")
+    date: When = Field(description="Date of the news: when it was announced, e.g. 2026-03-02.")
+    description: Prose = Field(description="Summary: what happened, in one to three sentences "
+                                           "(a small Markdown subset is allowed).")
+    body: Prose | None = Field(None, description="The full text, if the portal publishes it (same Markdown subset).")
+    url: Url | None = Field(None, description="The original announcement, if published elsewhere.")
+    links: list[WebLink] = Field(default_factory=list, description="Further reading.")
+    related: list[RecordRef] = Field(default_factory=list,
+                                     description="Records it is about, as kind/id, e.g. software/silx.")
+
+
+class Job(Record):
+    """A job opening in software, data, IT or controls at a facility."""
+
+    kind: ClassVar[str] = "jobs"
+    title_field: ClassVar[str] = "title"
+    url_field: ClassVar[str] = "url"
+    kind_label: ClassVar[str] = "Job"
+    kind_plural: ClassVar[str] = "Jobs"
+    kind_noun: ClassVar[str] = "a job opening"
+    schema_type: ClassVar[str] = "JobPosting"
+    form_file: ClassVar[str | None] = "7-job.yml"
+    recommended: ClassVar[tuple[str, ...]] = ("location", "contract", "closing_date", "posted")
+    links_to: ClassVar[tuple[tuple[str, str], ...]] = (("facility", "facilities"),)
+    date_order: ClassVar[tuple[tuple[str, str], ...]] = (("posted", "closing_date"),)
+
+    title: Text = Field(description="Job title as advertised.")
+    facility: Slug = Field(description="Facility id of the employer.")
+    field: JobField = Field(description="Area of work.")
+    location: Text | None = Field(None, description="Town, or 'remote'.")
+    contract: JobContract | None = Field(None, description="Kind of contract.")
+    posted: When | None = Field(None, description="Date the opening was published.")
+    closing_date: When | None = Field(None, description="Last day to apply (date, or date-time with UTC offset). "
+                                                        "After it the job stays listed, marked closed.")
+    url: Url = Field(description="The advertisement at the facility.")
+
+
+class Funding(Record):
+    """A funding call that facility IT, software and data work can apply to."""
+
+    kind: ClassVar[str] = "funding"
+    title_field: ClassVar[str] = "title"
+    url_field: ClassVar[str] = "url"
+    kind_label: ClassVar[str] = "Funding call"
+    kind_plural: ClassVar[str] = "Funding"
+    kind_noun: ClassVar[str] = "a funding call"
+    schema_type: ClassVar[str] = "Grant"
+    form_file: ClassVar[str | None] = "8-funding.yml"
+    recommended: ClassVar[tuple[str, ...]] = ("programme", "call_id", "opens", "timezone", "topics")
+    date_order: ClassVar[tuple[tuple[str, str], ...]] = (("opens", "deadline"),)
+
+    title: Text = Field(description="Call title as the funder writes it.")
+    funder: Text = Field(description="Who funds, e.g. European Commission.")
+    programme: Text | None = Field(None, description="Programme, e.g. Horizon Europe, Research Infrastructures.")
+    call_id: Text | None = Field(None, description="The funder's identifier of the call or topic.")
+    opens: When | None = Field(None, description="Opening: date, or date-time with UTC offset.")
+    deadline: When = Field(description="Deadline: date-time with UTC offset where the funder states the time "
+                                        "(e.g. 2026-03-12T17:00:00+01:00), else the date.")
+    timezone: TimeZone | None = Field(None, description="Time zone the funder states the deadline in, "
+                                                        "e.g. Europe/Brussels.")
+    topics: list[Text] = Field(default_factory=list, description="Subjects the call covers.")
+    url: Url = Field(description="The call page at the funder.")
+
+
+class Role(Part):
+    role: Text = Field(description="e.g. Chair, Co-chair, Coordinator.")
+    name: Text | None = Field(None, description="The person, as published for this role on the source page.")
+    affiliation: Text | None = Field(None, description="Employer as published with the role, e.g. DESY.")
+    facility: Slug | None = Field(None, description="Facility id of the employer, where it is one facility.")
+    source: Url | None = Field(None, description="Public page that names the person in this role.")
+
+
+class Group(Record):
+    """WG3, one of its special interest groups, or a project it runs."""
+
+    kind: ClassVar[str] = "groups"
+    url_field: ClassVar[str] = "website"
+    kind_label: ClassVar[str] = "Group"
+    kind_plural: ClassVar[str] = "Groups"
+    kind_noun: ClassVar[str] = "a group or project"
+    schema_type: ClassVar[str] = "Organization"
+    form_file: ClassVar[str | None] = "9-group.yml"
+    recommended: ClassVar[tuple[str, ...]] = ("type", "mandate", "roles", "members", "meetings", "status")
+    links_to: ClassVar[tuple[tuple[str, str], ...]] = (
+        ("parent", "groups"), ("roles/*/facility", "facilities"), ("members/*", "facilities"),
+        ("collaborations/*", "collaborations"), ("software/*", "software"))
+    date_order: ClassVar[tuple[tuple[str, str], ...]] = (("started", "ended"),)
+
+    name: Text = Field(description="Name of the group or project.")
+    short_name: Text | None = Field(None, description="Short name, e.g. WG3.")
+    type: GroupType | None = Field(None, description="Working group, special interest group or project.")
+    parent: Slug | None = Field(None, description="Id of the group it belongs to.")
+    mandate: Prose | None = Field(None, description="What it is charged with (Markdown subset).")
+    roles: list[Role] = Field(default_factory=list, description="Chairs and coordinators by role and facility.")
+    members: list[Slug] = Field(default_factory=list, description="Facility ids of member facilities.")
+    website: Url = Field(description="Home page of the group.")
+    mailing_list: Url | None = Field(None, description="Page to join the mailing list.")
+    chat: Url | None = Field(None, description="Chat channel.")
+    meetings: Url | None = Field(None, description="Indico category of its meetings.")
+    meetings_source: Text | None = Field(None, description="Name of the harvest source (harvest/sources.yaml) "
+                                                          "whose events are its meetings.")
+    collaborations: list[Slug] = Field(default_factory=list, description="Related collaboration ids.")
+    software: list[Slug] = Field(default_factory=list, description="Related software ids (its outcomes).")
+    outcomes: list[WebLink] = Field(default_factory=list, description="Documents and results it published.")
+    started: Year | None = None
+    ended: Year | None = None
+    status: GroupStatus | None = None
+
+
+class Link(Record):
+    """An important link: a policy, a standard or ontology, a service, a community code repository."""
+
+    kind: ClassVar[str] = "links"
+    url_field: ClassVar[str] = "url"
+    kind_label: ClassVar[str] = "Link"
+    kind_plural: ClassVar[str] = "Links"
+    kind_noun: ClassVar[str] = "an important link"
+    schema_type: ClassVar[str] = "WebPage"
+    form_file: ClassVar[str | None] = "9-link.yml"
+    recommended: ClassVar[tuple[str, ...]] = ("category", "software_category")
+    links_to: ClassVar[tuple[tuple[str, str], ...]] = (("facilities/*", "facilities"),)
+
+    name: Text = Field(description="Name of the page, document or service.")
+    description: Prose = Field(description="What it is for, in a sentence.")
+    url: Url
+    category: LinkCategory = Field(description="Kind of link.")
+    software_category: Category | None = Field(None, description="For code repositories: what the code is for.")
+    facilities: list[Slug] = Field(default_factory=list, description="Facility ids that run or publish it.")
+
+
+KINDS: dict[str, type[Record]] = {m.kind: m for m in (Facility, Software, Event, Collaboration, OpenData,
+                                                       News, Job, Funding, Group, Link)}
 
 
 def tier(model: type[Record], data: dict) -> str:

@@ -10,7 +10,9 @@ from pydantic import BaseModel
 from .model import KINDS
 
 # Fields only the harvester writes; a contributor never starts with them.
-HARVEST_ONLY = {"withdrawn", "also_listed", "facts", "hidden", "source"}
+HARVEST_ONLY = {"withdrawn", "also_listed", "facts", "hidden", "source", "review"}
+PLACEHOLDER_URL = "https://example.org/"
+SOURCE_PLACEHOLDER = "https://example.org/source-page"
 EXAMPLES = {
     "id": None,  # filled with the chosen id
     "description": "Describe it in a few sentences.",
@@ -24,6 +26,13 @@ EXAMPLES = {
     "started": "2010",
     "ror": "02550n020",
     "embargo_years": "3",
+    "date": "2026-01-31",
+    "posted": "2026-01-05",
+    "closing_date": "2026-01-31",
+    "opens": "2026-01-15",
+    "deadline": "2026-03-12T17:00:00+01:00",
+    "facility": "esrf",
+    "funder": "European Commission",
 }
 
 
@@ -62,8 +71,20 @@ def _example(name: str, ann: Any, url_like: bool) -> str:
     if choices:
         return choices[0]
     if url_like:
-        return "https://example.org/"
+        return PLACEHOLDER_URL
     return "..."
+
+
+def title_placeholder(kind: str) -> str:
+    return f"Name of the {kind.replace('_', ' ')} record"
+
+
+def is_placeholder(kind: str, field: str, value: object) -> bool:
+    """Whether a value is still the one `scaffold` wrote for the contributor to replace."""
+    if not isinstance(value, str):
+        return False
+    return value in (PLACEHOLDER_URL, SOURCE_PLACEHOLDER, "...", title_placeholder(kind)) or (
+        field in EXAMPLES and field in ("description", "doi") and value == EXAMPLES[field])
 
 
 def scaffold(kind: str, record_id: str = "my-new-record") -> str:
@@ -84,12 +105,12 @@ def scaffold(kind: str, record_id: str = "my-new-record") -> str:
         url_like = _url_like(info.annotation) or _url_like(info.metadata)
         value = record_id if name == "id" else _example(name, info.annotation, url_like)
         if name == model.title_field:
-            value = f"Name of the {kind.replace('_', ' ')} record"
+            value = title_placeholder(kind)
         if info.description:
             lines.append(f"# {info.description}")
         lines.append(f"{name}: {value}")
     lines += ["# Public pages the facts of this record come from:", "references:",
-              "  - https://example.org/source-page", "", "# --- optional"]
+              f"  - {SOURCE_PLACEHOLDER}", "", "# --- optional"]
     for name, info in fields.items():
         if name in required or name in HARVEST_ONLY or name == "references":
             continue

@@ -6,6 +6,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .hints import kind_named
 from .merge import Merged, merge
 from .model import KINDS
 from .problems import Problem
@@ -64,9 +65,10 @@ def discover(root: Path) -> tuple[list[tuple[str, str, Path]], list[Problem]]:
             if entry.name.startswith("."):
                 continue
             if not entry.is_dir() or entry.name not in KINDS:
-                near = ", ".join(KINDS)
+                meant = kind_named(entry.name, KINDS) if entry.is_dir() else None
+                hint = f"rename it to {meant}/" if meant else f"use one of: {', '.join(KINDS)}"
                 problems.append(Problem(shown_path(entry), None, "", "unknown-kind",
-                                        f"'{entry.name}' is not a record kind folder", f"use one of: {near}"))
+                                        f"'{entry.name}' is not a record kind folder", hint))
                 continue
             for f in sorted(entry.iterdir()):
                 if f.name.startswith("."):

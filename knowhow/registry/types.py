@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo, available_timezones
 from pydantic import AfterValidator, Field, StrictBool, StrictInt, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
-from . import vocab
+from . import hints, vocab
 
 SLUG = r"^[a-z0-9][a-z0-9-]{0,79}$"
 
@@ -57,10 +57,7 @@ def _spdx(value: str) -> str:
             raise _err("unknown-spdx", f"'{value}' is spelled differently in SPDX",
                        f"did you mean '{ids[value.lower()]}'?")
         return value
-    near = vocab.suggest(value.replace(" ", "-").replace("Licence", "").replace("License", "").strip("-"),
-                         ids.values())
-    raise _err("unknown-spdx", f"'{value}' is not an SPDX licence id",
-               f"did you mean '{near}'?" if near else "see https://spdx.org/licenses/")
+    raise _err("unknown-spdx", f"'{value}' is not an SPDX licence id", hints.licence_hint(value, ids))
 
 
 def _country(value: str) -> str:
@@ -109,6 +106,13 @@ def _when(value: str) -> str:
     return value
 
 
+def _record_ref(value: str) -> str:
+    if not re.fullmatch(r"[a-z_]{2,40}/[a-z0-9][a-z0-9-]{0,79}", value):
+        raise _err("bad-reference", f"'{value}' is not a kind/id reference",
+                   "name the record as kind/id, e.g. software/silx")
+    return value
+
+
 def _tz(value: str) -> str:
     try:
         ZoneInfo(value)
@@ -133,6 +137,9 @@ _WHEN_RE = r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})
 Slug = Annotated[str, AfterValidator(_slug),
                  WithJsonSchema({"type": "string", "pattern": SLUG,
                                  "description": "Record id: lower-case letters, digits and '-'"})]
+RecordRef = Annotated[str, AfterValidator(_record_ref),
+                      WithJsonSchema({"type": "string", "pattern": r"^[a-z_]{2,40}/[a-z0-9][a-z0-9-]{0,79}$",
+                                      "description": "Another record, as kind/id, e.g. software/silx"})]
 Url = Annotated[str, AfterValidator(_url),
                 WithJsonSchema({"type": "string", "format": "uri", "pattern": "^https?://", "maxLength": 2000})]
 Spdx = Annotated[str, AfterValidator(_spdx), WithJsonSchema({"type": "string", "description": "SPDX licence id"})]

@@ -9,10 +9,11 @@ from typing import Any, Iterator
 from pydantic import BaseModel, ValidationError
 from pydantic_core import PydanticCustomError
 
-from . import store, vocab
-from .merge import PROVENANCE_KEY, Merged
+from . import hints, store, vocab
+from .merge import PROVENANCE_KEY, REVIEW_KEY, Merged
 from .model import KINDS, Record
 from .problems import Problem, Report
+from .scaffold import is_placeholder
 from .types import parse_when
 from .yamlio import Loaded
 
@@ -145,9 +146,12 @@ class Validator:
                               f"id '{rid}' is already used by {seen[key]}", "ids are unique per kind")
             else:
                 seen[key] = f.shown
-            if f.origin == "curated" and PROVENANCE_KEY in data:
-                yield Problem(f.shown, f.loaded.line("/" + PROVENANCE_KEY), "/" + PROVENANCE_KEY, "harvest-only",
-                              "provenance is written by the harvester", "remove it from the curated file")
+            for key in (PROVENANCE_KEY, REVIEW_KEY):
+                if f.origin == "curated" and key in data:
+                    yield Problem(f.shown, f.loaded.line("/" + key), "/" + key, "harvest-only",
+                                  f"{key} is written by the harvester", "remove it from the curated file")
+            if f.origin == "curated":
+                yield from _placeholders(f, data)
 
     def record_checks(self, model: type[Record], rec: Merged) -> Iterator[Problem]:
         data = rec.data
@@ -161,12 +165,11 @@ class Validator:
         if rec.curated_path and not data.get("references") and not rec.harvested_path:
             yield self.locate(rec, ("id",), "no-source", "curated record names no public source",
                               "add 'references:' with the page its facts come from", "warning")
-        yield from self.date_checks(rec)
+        yield from self.date_checks(model, rec)
 
-    def date_checks(self, rec: Merged) -> Iterator[Problem]:
+    def date_checks(self, model: type[Record], rec: Merged) -> Iterator[Problem]:
         data = rec.data
-        pairs = [("start", "end"), ("started", "ended")]
-        for a, b in pairs:
+        for a, b in model.date_order:
             if data.get(a) is None or data.get(b) is None:
                 continue
             try:
@@ -179,17 +182,56 @@ class Validator:
 
     def reference_checks(self) -> Iterator[Problem]:
         ids = {kind: set(recs) for kind, recs in self.reg.records.items()}
+        facility_names = hints.facility_names({fid: m.data for fid, m in self.reg.records.get("facilities", {}).items()})
         for kind, records in sorted(self.reg.records.items()):
             for pattern, target in KINDS[kind].links_to:
                 for rec in records.values():
                     for loc, value in _walk(rec.data, pattern.split("/")):
+                        if target == "*":  # kind/id of any kind; a malformed one the model reports
+                            problem = self._any_kind(rec, loc, value, ids) if isinstance(value, str) \
+                                and "/" in value else None
+                            if problem:
+                                yield problem
+                            continue
                         if not isinstance(value, str) or value in ids.get(target, ()):
                             continue
-                        near = vocab.suggest(value, ids.get(target, ()))
-                        yield self.locate(rec, loc, "unknown-reference",
-                                          f"no {target} record with id '{value}'",
-                                          f"did you mean '{near}'?" if near else f"add registry/curated/{target}/"
-                                          f"{value}.yaml first")
+                        if target == "facilities":
+                            hint = hints.facility_hint(value, facility_names, ids.get(target, ()))
+                        else:
+                            near = vocab.suggest(value, ids.get(target, ()))
+                            hint = f"did you mean '{near}'?" if near else ""
+                        yield self.locate(rec, loc, "unknown-reference", f"no {target} record with id '{value}'",
+                                          hint or f"add registry/curated/{target}/{value}.yaml first")
+
+    def _any_kind(self, rec: Merged, loc: tuple[Any, ...], value: str, ids: dict[str, set[str]]) -> Problem | None:
+        kind, _, rid = value.partition("/")
+        if kind not in KINDS:
+            near = vocab.suggest(kind, KINDS)
+            return self.locate(rec, loc, "unknown-reference", f"no record kind '{kind}' in '{value}'",
+                               f"did you mean '{near}/{rid}'?" if near else "kinds: " + ", ".join(KINDS))
+        if rid in ids.get(kind, ()):
+            return None
+        near = vocab.suggest(rid, ids.get(kind, ()))
+        return self.locate(rec, loc, "unknown-reference", f"no {kind} record with id '{rid}'",
+                           f"did you mean '{kind}/{near}'?" if near
+                           else f"add registry/curated/{kind}/{rid}.yaml first")
+
+
+def _placeholders(f: store.RecordFile, data: Any, loc: tuple[Any, ...] = ()) -> Iterator[Problem]:
+    """Values a contributor left as `knowhow new` wrote them."""
+    if isinstance(data, dict):
+        for key, value in data.items():
+            yield from _placeholders(f, value, loc + (key,))
+    elif isinstance(data, list):
+        for i, value in enumerate(data):
+            yield from _placeholders(f, value, loc + (i,))
+    else:
+        field = next((str(p) for p in reversed(loc) if isinstance(p, str)), "")
+        if is_placeholder(f.kind, field, data):
+            ptr = pointer_of(loc)
+            yield Problem(f.shown, f.loaded.line(ptr) or 1, ptr, "placeholder",
+                          f"'{data}' is the placeholder `knowhow new` wrote",
+                          "replace it with the real value, or delete the line if it is optional")
 
 
 def _message(err: dict, loc: tuple[Any, ...]) -> str:

@@ -70,6 +70,24 @@ API_TYPES = {
     "none": "None",
 }
 
+JOB_FIELDS = {"software": "Software", "data": "Data", "it": "IT", "controls": "Controls"}
+JOB_CONTRACTS = {
+    "permanent": "Permanent",
+    "fixed-term": "Fixed-term",
+    "postdoc": "Postdoc",
+    "phd": "PhD position",
+    "student": "Student or internship",
+}
+GROUP_TYPES = {"working-group": "Working group", "interest-group": "Special interest group", "project": "Project"}
+GROUP_STATUS = {"active": "Active", "proposed": "Under evaluation", "completed": "Completed"}
+LINK_CATEGORIES = {
+    "policy": "Policies",
+    "standard": "Standards and ontologies",
+    "service": "Services",
+    "code": "Community code repositories",
+    "training": "Training material",
+}
+
 
 @lru_cache(maxsize=1)
 def spdx_ids() -> dict[str, str]:
@@ -95,6 +113,20 @@ def panet() -> dict[str, str]:
     """PaNET technique id -> label, from the bundled subset of the PaNET ontology."""
     data = yaml.safe_load((_HERE / "panet.yaml").read_text(encoding="utf-8"))
     return {str(k): str(v) for k, v in data["terms"].items()}
+
+
+@lru_cache(maxsize=1)
+def panet_broader() -> dict[str, list[str]]:
+    """PaNET technique id -> its direct broader terms (the ontology's superclasses), same file."""
+    data = yaml.safe_load((_HERE / "panet.yaml").read_text(encoding="utf-8"))
+    return {str(k): [str(p) for p in v] for k, v in (data.get("broader") or {}).items()}
+
+
+@lru_cache(maxsize=1)
+def panet_alt_labels() -> dict[str, list[str]]:
+    """PaNET technique id -> its other names (abbreviations such as EXAFS), same file."""
+    data = yaml.safe_load((_HERE / "panet.yaml").read_text(encoding="utf-8"))
+    return {str(k): [str(a) for a in v] for k, v in (data.get("alt_labels") or {}).items()}
 
 
 def suggest(value: str, choices, n: int = 1) -> str | None:

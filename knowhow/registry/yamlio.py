@@ -100,6 +100,9 @@ def decode(raw: bytes, path: str) -> tuple[str | None, list[Problem]]:
     if not text.strip():
         return None, [Problem(path, 1, "", "empty-file", "file is empty",
                               "start from `knowhow new KIND`")]
+    if all(not line.strip() or line.lstrip().startswith("#") for line in text.split("\n")):
+        return None, [Problem(path, 1, "", "only-comments", "file holds only comments, no record",
+                              "uncomment and fill in the fields, or delete the file")]
     m = _CONFLICT.search(text)
     if m:
         line = text[: m.start()].count("\n") + 1

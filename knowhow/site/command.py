@@ -25,6 +25,7 @@ import click
 
 from ..registry.commands import REGISTRY_OPTION
 from .assemble import REGISTRY_ENV, hand_over
+from .search import INDEX_DIR
 
 
 def find_config(name: Path) -> Path:
@@ -65,9 +66,9 @@ def build(registry: Path, site_dir: Path, config_file: Path, engine: str) -> Non
     else:
         hand_over(registry, reg)
         run_mkdocs(config, site_dir)
-    index = site_dir / "search" / "search_index.json"
+    index = [p for p in (site_dir / INDEX_DIR).rglob("*") if p.is_file()]
     pages = sum(1 for _ in site_dir.rglob("index.html"))
-    size = f", search index {index.stat().st_size / 1e6:.2f} MB" if index.is_file() else ""
+    size = f", search index {sum(p.stat().st_size for p in index) / 1e6:.2f} MB" if index else ""
     click.echo(f"built {pages} pages into {site_dir}{size} with {engine} in {time.perf_counter() - t0:.1f} s")
 
 

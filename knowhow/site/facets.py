@@ -31,12 +31,15 @@ class Row:
     cells: list  # Markup or text, one per column
     values: dict[str, list[str]]  # facet key -> raw values
     pairs: list[str] = field(default_factory=list)  # "facility:support" tokens, see knowhow.js
+    words: str = ""  # more text for the word filter than the cells show (description, techniques)
     sort_keys: dict[int, str] = field(default_factory=dict)  # column -> value to sort by (dates, versions)
 
     def attrs(self) -> dict[str, str]:
         out = {f"data-f-{k}": " ".join(sorted({token(v) for v in vs})) for k, vs in self.values.items() if vs}
         if self.pairs:
             out["data-pairs"] = " ".join(sorted(set(self.pairs)))
+        if self.words:
+            out["data-words"] = self.words
         return out
 
 

@@ -1,5 +1,8 @@
-"""Subscriptions: iCalendar feeds of upcoming events (all, per facility, per type) and an Atom feed
-of new and updated entries. Output is deterministic: no build timestamps inside."""
+"""Subscriptions: iCalendar feeds of upcoming events and Atom feeds of new and updated entries, for
+the whole portal and for every filter a reader may want: each facility, event type and technique
+has `feeds/<facility|type|technique>/<id>.ics` and `.xml`, always (an empty calendar or feed is
+still valid, never a 404). Every event also has its own `events/<id>/<id>.ics` ("add to
+calendar"). Output is deterministic: no build timestamps inside."""
 
 from __future__ import annotations
 
@@ -7,13 +10,15 @@ from datetime import UTC, datetime, timedelta
 from xml.etree import ElementTree as ET
 
 from icalendar import Calendar, Event
+from markupsafe import Markup
 
 from ..registry import vocab
 from ..registry.merge import Merged
 from ..sanitize import safe_url
 from .graph import Graph
 from .records import KIND_LABELS, summary
-from .render import plain_line, plain_text
+from .render import plain_line, plain_text, technique_label
+from .techniques import TechniqueIndex
 
 PRODID = "-//LEAPS WG3//know-how portal//EN"
 ATOM_NS = "http://www.w3.org/2005/Atom"
@@ -21,18 +26,64 @@ ATOM_ENTRIES = 50
 
 
 def ics_feeds(g: Graph) -> dict[str, bytes]:
-    """events.ics for all upcoming events, plus one per organising facility and per event type."""
-    # Each VEVENT is serialised once and reused in the three feeds it belongs to.
-    blobs = {e.id: item.to_ical() for e in g.upcoming if (item := vevent(g, e)) is not None}
+    """events.ics for all upcoming events, one per facility and per event type (empty ones too),
+    and one per event with just that event."""
+    # Each VEVENT is serialised once and reused in every feed it belongs to.
+    blobs = {e.id: item.to_ical() for e in g.by_kind["events"] if (item := vevent(g, e)) is not None}
     out = {"events.ics": calendar_ics(g.upcoming, blobs, "Upcoming events of the LEAPS WG3 know-how portal")}
-    for fid in sorted(g.feed_facilities):
+    for fid in sorted(g.ids["facilities"]):
         events = [e for e in g.upcoming if fid in (e.data.get("organisers") or [])]
         out[f"feeds/facility/{fid}.ics"] = calendar_ics(events, blobs, f"Upcoming events of {g.short(fid)}")
-    for kind in sorted(g.feed_types):
+    for kind in sorted(vocab.EVENT_TYPES):
         events = [e for e in g.upcoming if e.data.get("event_type") == kind]
         out[f"feeds/type/{kind}.ics"] = calendar_ics(events, blobs,
                                                       f"Upcoming {vocab.EVENT_TYPES.get(kind, kind)} events")
+    for ev in g.by_kind["events"]:
+        if ev.id in blobs:
+            out[event_ics_path(ev.id)] = calendar_ics([ev], blobs, plain_line(g.title(ev)))
     return out
+
+
+def event_ics_path(event_id: str) -> str:
+    return f"events/{event_id}/{event_id}.ics"
+
+
+def filter_feeds(g: Graph, tech: TechniqueIndex) -> dict[str, bytes]:
+    """Per technique: an iCalendar feed of its upcoming events. Per facility, event type and
+    technique: an Atom feed of its new and updated entries."""
+    blobs = {e.id: item.to_ical() for e in g.upcoming if (item := vevent(g, e)) is not None}
+    out: dict[str, bytes] = {}
+    for term in tech.terms:
+        name = technique_label(term)
+        related = {e.id for e in tech.events_for(term)}
+        events = [e for e in g.upcoming if e.id in related]
+        out[f"feeds/technique/{term}.ics"] = calendar_ics(events, blobs, f"Upcoming events on {name}")
+        recs = [r for kind in ("software", "open_data", "events", "facilities")
+                for r in tech.holdings[term].records[kind]]
+        out[f"feeds/technique/{term}.xml"] = atom(g, recs, f"New and updated entries on {name}",
+                                                  f"feeds/technique/{term}.xml", f"techniques/{term}/")
+    for fid, fac in sorted(g.ids["facilities"].items()):
+        recs = [fac] + [sw for sw, _ in g.software_at.get(fid, [])] + g.events_by.get(fid, []) + \
+            [c for c, _ in g.collabs_of.get(fid, [])] + g.data_of.get(fid, [])
+        out[f"feeds/facility/{fid}.xml"] = atom(g, recs, f"New and updated entries of {g.short(fid)}",
+                                                f"feeds/facility/{fid}.xml", g.url(fac))
+    for kind, name in sorted(vocab.EVENT_TYPES.items()):
+        recs = [e for e in g.by_kind["events"] if e.data.get("event_type") == kind]
+        out[f"feeds/type/{kind}.xml"] = atom(g, recs, f"New and updated {name} events", f"feeds/type/{kind}.xml",
+                                             "events/")
+    return out
+
+
+def subscribe_box() -> Markup:
+    """The events page's subscription note; assets/feeds.js keeps it in step with the filters."""
+    return Markup(
+        '<section class="kh-subscribe" data-kh-subscribe aria-labelledby="kh-subscribe-h">'
+        '<h2 id="kh-subscribe-h">Subscribe</h2><div data-kh-subscribe-text><p>All upcoming events: '
+        '<a href="../events.ics">events.ics</a> (iCalendar), new and changed entries: '
+        '<a href="../feed.xml">feed.xml</a> (Atom). Every facility, event type and technique has its own '
+        'feeds too: <code>feeds/facility/&lt;id&gt;.ics</code>, <code>feeds/type/&lt;type&gt;.ics</code>, '
+        '<code>feeds/technique/&lt;PaNET id&gt;.ics</code>, and <code>.xml</code> for Atom.</p></div></section>'
+    )
 
 
 def calendar_ics(events: list[Merged], blobs: dict[str, bytes], name: str) -> bytes:
@@ -89,19 +140,23 @@ def _stamp(g: Graph, ev: Merged) -> datetime:
     return datetime(first.year, first.month, first.day, tzinfo=UTC)
 
 
-def atom(g: Graph) -> bytes:
-    """The newest changed records (by the date of their last change) as an Atom 1.0 feed."""
-    dated = sorted(((day, rec) for recs in g.by_kind.values() for rec in recs
-                    if (day := g.inp.updated.get((rec.kind, rec.id)))),
+def atom(g: Graph, records: list[Merged] | None = None, title: str = "", path: str = "feed.xml",
+         alternate: str = "") -> bytes:
+    """The newest changed records (by the date of their last change) as an Atom 1.0 feed: all
+    records of the portal, or the given ones. Without dated records the feed is valid and empty."""
+    pool = records if records is not None else [rec for recs in g.by_kind.values() for rec in recs]
+    unique = {(rec.kind, rec.id): rec for rec in pool}
+    dated = sorted(((day, rec) for rec in unique.values() if (day := g.inp.updated.get((rec.kind, rec.id)))),
                    key=lambda x: (x[0], x[1].kind, x[1].id), reverse=True)[:ATOM_ENTRIES]
     ET.register_namespace("", ATOM_NS)
     feed = ET.Element(f"{{{ATOM_NS}}}feed")
-    _sub(feed, "title", "LEAPS WG3 know-how portal: new and updated entries")
-    _sub(feed, "id", g.inp.site_url)
+    _sub(feed, "title", title or "LEAPS WG3 know-how portal: new and updated entries")
+    _sub(feed, "id", f"{g.inp.site_url}{path}" if records is not None else g.inp.site_url)
     _sub(feed, "updated", _atom_time(dated[0][0]) if dated else "1970-01-01T00:00:00Z")
-    ET.SubElement(feed, f"{{{ATOM_NS}}}link", href=f"{g.inp.site_url}feed.xml", rel="self",
+    ET.SubElement(feed, f"{{{ATOM_NS}}}link", href=f"{g.inp.site_url}{path}", rel="self",
                   type="application/atom+xml")
-    ET.SubElement(feed, f"{{{ATOM_NS}}}link", href=g.inp.site_url, rel="alternate", type="text/html")
+    ET.SubElement(feed, f"{{{ATOM_NS}}}link", href=f"{g.inp.site_url}{alternate}", rel="alternate",
+                  type="text/html")
     author = ET.SubElement(feed, f"{{{ATOM_NS}}}author")
     _sub(author, "name", "LEAPS WG3")
     for day, rec in dated:

@@ -9,6 +9,7 @@ from functools import cached_property
 
 from ..registry.merge import Merged
 from ..registry.model import KINDS, tier, title_of
+from .deadlines import status_badges
 from .inputs import SiteInput
 from .render import record_url
 from .times import EventTime, event_time
@@ -134,6 +135,7 @@ class Graph:
             out.append(Badge("withdrawn", "withdrawn", "The source no longer lists this entry."))
         if rec.kind == "events" and rec.id in self.times and self.is_past(rec):
             out.append(Badge("past", "past event"))
+        out.extend(Badge(*b) for b in status_badges(rec, self.today))
         facts = d.get("facts") if isinstance(d.get("facts"), dict) else {}
         if facts.get("archived") is True or d.get("status") == "archived":
             out.append(Badge("archived", "archived", "The repository or project is archived."))
@@ -159,7 +161,8 @@ class Graph:
     def urls(self, rec: Merged) -> list[str]:
         model = KINDS[rec.kind]
         d = rec.data
-        keys = [model.url_field, "repository", "documentation", "data_portal", "indico", "meetings", "data_policy"]
+        keys = [model.url_field, "repository", "documentation", "data_portal", "indico", "meetings", "data_policy",
+                "mailing_list", "chat"]
         return [d[k] for k in keys if isinstance(d.get(k), str)]
 
     def link_state(self, url: object) -> str | None:

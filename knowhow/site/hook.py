@@ -1,9 +1,10 @@
 """MkDocs hook (`hooks:` in mkdocs.yml): adds the generated pages in memory, nothing on disk.
 
 Each event does one job: `on_files` adds the pages from `knowhow.site.pages.generate` (record
-pages get an edit link to their YAML file); `on_page_markdown`/`on_page_content`/`on_page_context`
-pass a generated page's finished HTML through without re-parsing it; `on_serve` makes `mkdocs serve` rebuild when
-the registry, the harvest state or the benchmark results change. Engines that ignore hooks
+pages get an edit link to their YAML file); `on_page_markdown`/`on_page_content` pass a generated
+page's finished HTML through without re-parsing it; `on_post_build` builds the Pagefind search
+index over the written site; `on_serve` makes `mkdocs serve` rebuild when the registry, the
+harvest state or the benchmark results change. Engines that ignore hooks
 (Zensical) get the same pages in a staging folder (`knowhow.site.assemble.write_staging`, used by
 `benchmarks/zensical_smoke.py`).
 """
@@ -19,6 +20,7 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 
 from knowhow.site.assemble import SiteError, assemble, registry_dir
 from knowhow.site.records import src_path
+from knowhow.site.search import build_index
 
 log = logging.getLogger("mkdocs.hooks.knowhow")
 
@@ -26,15 +28,8 @@ log = logging.getLogger("mkdocs.hooks.knowhow")
 # line unchanged (a raw HTML block) after parsing every tag of it, which is the largest single
 # cost of a 10,000-record build; so the hook hands the line straight to MkDocs instead. Engines
 # without hooks convert the same Markdown the slow way and get the same HTML.
-#
-# Record pages: the search plugin indexes only their title and hidden summary (the rest is marked
-# data-search-exclude), yet parses every tag of the page to find that out. So for the search
-# plugin the hook shows just the part it indexes, and puts the whole page back right after
-# (hooks run after plugins). The index and the pages come out the same as without the hook's help.
 _GENERATED: set[str] = set()
 _HTML: dict[str, str] = {}
-_FULL: dict[str, str] = {}
-_BODY_START = '<article class="kh-record__body" data-search-exclude="1">'
 
 
 def _root(config) -> Path:
@@ -73,20 +68,17 @@ def on_page_markdown(markdown: str, page, config, files) -> str:
 
 def on_page_content(html: str, page, config, files) -> str:
     body = _HTML.pop(page.file.src_uri, None)
-    if body is None:
-        return html
-    cut = body.find(_BODY_START)
-    if cut < 0:
-        return body
-    _FULL[page.file.src_uri] = body.replace(' data-search-exclude="1"', "")  # what the search plugin strips
-    return body[:cut] + "</div>"  # the indexed part: title and summary
+    return html if body is None else body
 
 
-def on_page_context(context, page, config, nav):
-    full = _FULL.pop(page.file.src_uri, None)
-    if full is not None:
-        page.content = full
-    return context
+def on_post_build(config) -> None:
+    """The full-text index, from the HTML just written (so `mkdocs build` alone makes it too)."""
+    try:
+        stats = build_index(Path(config.site_dir))
+    except (OSError, RuntimeError) as exc:
+        raise PluginError(f"search index: {exc}") from None
+    log.info("knowhow: search index of %d pages, %.2f MB in %d files, built in %.1f s", stats.pages,
+             stats.bytes / 1e6, stats.files, stats.seconds)
 
 
 def on_serve(server, config, builder):

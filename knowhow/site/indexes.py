@@ -12,6 +12,7 @@ from markupsafe import Markup
 from ..registry import vocab
 from ..registry.merge import Merged
 from .facets import Facet, Row, fill_options, pair
+from .search import row_words
 from .graph import Badge, Graph
 from .render import (
     badges_html,
@@ -45,6 +46,7 @@ class IndexSpec:
     intro: str = ""
     links: list[tuple[str, str]] = field(default_factory=list)
     after: Markup | str = ""
+    before: Markup | str = ""  # shown above the filters
 
 
 def link(here: str, target: str, text: str) -> Markup:
@@ -73,7 +75,7 @@ def index_page(spec: IndexSpec, title: str) -> str:
     drop_empty_columns(spec)
     facets = fill_options(spec.facets, [r for t in spec.tables for r in t.rows])
     links = [(relurl(spec.here, target), text) for target, text in spec.links]
-    body = render("index.html", heading=spec.heading, intro=spec.intro, links=links, facets=facets,
+    body = render("index.html", heading=spec.heading, intro=spec.intro, links=links, facets=facets, before=spec.before,
                   tables=spec.tables, headers=spec.headers, noun=spec.noun, after=spec.after,
                   rows_total=sum(len(t.rows) for t in spec.tables))
     return page(title, body, search=False, hide=("navigation", "toc"))
@@ -176,7 +178,7 @@ def software_index(g: Graph) -> str:
                   "language": list(d.get("languages") or []), "licence": [licence] if licence else [],
                   "status": [status] if status else []}
         pairs = [pair(x["id"], str(x.get("support") or "uses")) for x in links]
-        rows.append(Row(cells, values, pairs, {3: release_key} if release_key else {}))
+        rows.append(Row(cells, values, pairs, row_words(rec), {3: release_key} if release_key else {}))
     spec = IndexSpec(here, "Software catalogue", "software",
                      ["Software", "Category", "Facilities", "Latest release", "Stars", "Status"], facets,
                      [Table("kh-software", "Software used at photon and neutron facilities", rows)],
@@ -206,7 +208,7 @@ def _event_row(g: Graph, here: str, ev: Merged) -> Row:
     values = {"type": [d["event_type"]] if d.get("event_type") else [],
               "presence": [d["presence"]] if d.get("presence") else [],
               "facility": organisers, "country": [d["country"]] if d.get("country") else []}
-    return Row(cells, values, sort_keys={0: t.sort_key()} if t else {})
+    return Row(cells, values, words=row_words(ev), sort_keys={0: t.sort_key()} if t else {})
 
 
 def events_index(g: Graph) -> str:
@@ -218,12 +220,15 @@ def events_index(g: Graph) -> str:
                     "Upcoming", "No upcoming event recorded."),
               Table("kh-past", "Past events, latest first", [_event_row(g, here, e) for e in g.past],
                     "Past", "No past event recorded.")]
+    from .feeds import subscribe_box  # feeds imports records, which imports this module
+
     spec = IndexSpec(here, "Training and events", "events",
                      ["When", "Event", "Type", "Attendance", "Organisers", "Place"],
                      facets, tables,
                      intro="Schools, courses, workshops and conferences of the facilities. Times are shown in "
                            "the event's own time zone, with UTC below where it differs.",
-                     links=[("events/calendar_view/", "Month calendar"), ("events.ics", "Subscribe (iCalendar)")])
+                     links=[("events/calendar_view/", "Month calendar"), ("events.ics", "Subscribe (iCalendar)")],
+                     before=subscribe_box())
     return index_page(spec, "Events")
 
 
@@ -244,7 +249,7 @@ def collaborations_index(g: Graph) -> str:
         values = {"category": [d["category"]] if d.get("category") else [],
                   "status": [d["status"]] if d.get("status") else [],
                   "governance": [d["governance"]] if d.get("governance") else [], "facility": fac}
-        rows.append(Row(cells, values))
+        rows.append(Row(cells, values, words=row_words(rec)))
     spec = IndexSpec(here, "IT collaborations", "collaborations",
                      ["Name", "Category", "Started", "Facilities", "Status"], facets,
                      [Table("kh-collaborations", "IT collaborations between facilities", rows)],
@@ -273,7 +278,7 @@ def open_data_index(g: Graph) -> str:
         values = {"kind": [d["type"]] if d.get("type") else [], "facility": fac, "api": [api] if api else [],
                   "licence": [d["license"]] if d.get("license") else [],
                   "embargo": [str(d["embargo_years"])] if d.get("embargo_years") is not None else []}
-        rows.append(Row(cells, values))
+        rows.append(Row(cells, values, words=row_words(rec)))
     spec = IndexSpec(here, "Open data", "open-data collections",
                      ["Collection", "Kind", "Facilities", "Access route", "Embargo", "Datasets"], facets,
                      [Table("kh-open-data", "Open-data collections of the facilities", rows)],
@@ -301,7 +306,7 @@ def facilities_index(g: Graph) -> str:
         values = {"type": [d["type"]] if d.get("type") else [],
                   "consortium": [d["consortium"]] if d.get("consortium") else [],
                   "country": [d["country"]] if d.get("country") else []}
-        rows.append(Row(cells, values))
+        rows.append(Row(cells, values, words=row_words(rec)))
     spec = IndexSpec(here, "Facilities", "facilities",
                      ["Facility", "Name", "Kind", "Country", "Software", "Events", "Collaborations", "Open data"],
                      facets, [Table("kh-facilities", "Facilities and what the portal records about them", rows)],

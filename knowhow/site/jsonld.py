@@ -26,8 +26,10 @@ COURSE_MODE = {"onsite": "onsite", "online": "online", "hybrid": "blended"}
 
 def for_record(g: Graph, rec: Merged) -> dict[str, Any]:
     """The JSON-LD object of one record page."""
+    from .kinds_jsonld import BUILDERS  # the newer kinds; imports this module
+
     builder = {"software": _software, "events": _event, "collaborations": _collaboration,
-               "open_data": _open_data, "facilities": _facility}[rec.kind]
+               "open_data": _open_data, "facilities": _facility, **BUILDERS}[rec.kind]
     doc = {"@context": "https://schema.org", "@id": page_id(g, rec), "name": g.title(rec),
            "description": clean_text(rec.data.get("description"), 5000)}
     doc.update(builder(g, rec))
@@ -148,6 +150,9 @@ def _facility(g: Graph, rec: Merged) -> dict[str, Any]:
                            "addressCountry": d.get("country")}),
         "identifier": f"https://ror.org/{d['ror']}" if d.get("ror") else None,
         "sameAs": [s for s in same if s],
+        "parentOrganization": _prune({"@type": "Organization", "name": d.get("operator"),
+                                      "identifier": safe_url(f"https://ror.org/{d['operator_ror']}")
+                                      if d.get("operator_ror") else None}) if d.get("operator") else None,
     }
 
 

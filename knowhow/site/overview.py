@@ -8,7 +8,8 @@ from datetime import date, timedelta
 from functools import partial
 
 from ..registry.merge import Merged
-from . import charts
+from . import charts, kinds_pages
+from .deadlines import Deadline, deadlines
 from .graph import Graph
 from .records import KIND_LABELS
 from .render import label, page, relurl, render
@@ -40,7 +41,7 @@ def home(g: Graph) -> str:
              if (rec.kind, rec.id) in g.inp.updated]
     recent = sorted(dated, key=lambda x: (x[1], x[0].kind, x[0].id), reverse=True)[:HOME_RECENT]
     body = render("home.html", g=g, u=partial(relurl, ""), counts=counts, upcoming=g.upcoming[:HOME_EVENTS],
-                  recent=recent, kind_labels=KIND_LABELS)
+                  recent=recent, kind_labels=KIND_LABELS, news=kinds_pages.news_sorted(g)[:kinds_pages.HOME_NEWS])
     return page("Home", body, description="Software, training, IT collaborations and open data of the European "
                                           "photon and neutron facilities.", search=False, hide=("toc",))
 
@@ -50,6 +51,7 @@ class Month:
     first: date
     weeks: list[list[date]]
     days: dict[date, list[Merged]] = field(default_factory=dict)
+    due: dict[date, list[Deadline]] = field(default_factory=dict)  # funding and proposal deadlines
 
     @property
     def month(self) -> int:
@@ -78,6 +80,7 @@ def calendar_months(g: Graph) -> list[Month]:
     horizon = date(today.year + (today.month + CALENDAR_MONTHS_AHEAD - 1) // 12,
                    (today.month + CALENDAR_MONTHS_AHEAD - 1) % 12 + 1, 1)
     last_days = [g.times[e.id].last_day for e in g.upcoming if g.times.get(e.id)]
+    last_days += [dl.when.first_day for dl in deadlines(g) if not dl.is_past(today)]
     end = min(max(last_days + [today]), horizon)
     cal = calendar.Calendar(firstweekday=0)
     months = {m: Month(m, cal.monthdatescalendar(m.year, m.month)) for m in months_between(start, end)}
@@ -93,6 +96,10 @@ def calendar_months(g: Graph) -> list[Month]:
                 break
             mo.days.setdefault(day, []).append(ev)
             day += timedelta(days=1)
+    for dl in deadlines(g):
+        mo = months.get(dl.when.first_day.replace(day=1))
+        if mo is not None:
+            mo.due.setdefault(dl.when.first_day, []).append(dl)
     return list(months.values())
 
 

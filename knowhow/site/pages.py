@@ -15,15 +15,14 @@ from pathlib import Path
 from ..registry import vocab
 from ..registry.export import export
 from ..registry.model import KINDS
-from . import feeds, indexes, overview, records
+from . import feeds, indexes, kinds_feeds, kinds_pages, overview, records, search, techniques
 from .graph import Graph
 from .inputs import SiteInput
 from .reference import field_rows
 from .render import page, relurl, render
 
 Content = str | bytes
-KIND_TITLES = {"facilities": "Facilities", "software": "Software", "events": "Events",
-               "collaborations": "Collaborations", "open_data": "Open data"}
+KIND_TITLES = {k: m.kind_plural for k, m in KINDS.items()}
 
 
 def generate(inp: SiteInput) -> dict[str, Content]:
@@ -38,9 +37,15 @@ def generate(inp: SiteInput) -> dict[str, Content]:
     out["collaborations/trends_chart/index.md"] = overview.trends_page(g)
     out["open_data/index.md"] = indexes.open_data_index(g)
     out["facilities/index.md"] = indexes.facilities_index(g)
+    out.update(kinds_pages.pages(g))
+    out.update(kinds_feeds.feeds(g))
     out.update(records.record_pages(g))
+    tech = techniques.TechniqueIndex(g)
+    out.update(techniques.pages(g, tech))
+    out["search/index.md"] = search.search_page(g)
     out.update(feeds.ics_feeds(g))
     out["feed.xml"] = feeds.atom(g)
+    out.update(feeds.filter_feeds(g, tech))
     data = data_files(inp)
     out.update(data)
     out["downloads/index.md"] = downloads_page(g, data, out)
@@ -70,9 +75,10 @@ def downloads_page(g: Graph, data: dict[str, bytes], files: dict[str, Content]) 
     sizes = {path: _size(content) for path, content in data.items()}
     kinds = [(k, KIND_TITLES[k], len(g.by_kind[k])) for k in KINDS]
     ics = [(p, f"upcoming events of {g.short(p.rsplit('/', 1)[1][:-4])}") for p in sorted(files)
-           if p.startswith("feeds/facility/")]
+           if p.startswith("feeds/facility/") and p.endswith(".ics")]
     ics += [(p, f"upcoming {vocab.EVENT_TYPES.get(p.rsplit('/', 1)[1][:-4], '')} events".lower()) for p in sorted(files)
-            if p.startswith("feeds/type/")]
+            if p.startswith("feeds/type/") and p.endswith(".ics")]
+    ics += kinds_feeds.listed(g, files)
     body = render("downloads.html", u=partial(relurl, "downloads/"), sizes=sizes, kinds=kinds, ics=ics)
     return page("Downloads", body, search=False, hide=("toc",))
 

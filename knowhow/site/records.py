@@ -11,7 +11,8 @@ from typing import Any
 from markupsafe import Markup
 
 from ..registry.merge import Merged
-from . import jsonld
+from ..registry.model import KINDS
+from . import jsonld, kinds_pages, search
 from .graph import Graph
 from .indexes import effective_status
 from .render import description_html, env, page, record_url, render, safe_url, script_json
@@ -25,17 +26,7 @@ ISSUE_FORM = "5-wrong-entry.yml"
 _PACKAGE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 _CONTAINER = re.compile(r"^[a-z0-9][a-z0-9._/-]*(:[A-Za-z0-9._-]+)?$")
 
-KIND_LABELS = {
-    "software": "Software",
-    "events": "Training or event",
-    "collaborations": "IT collaboration",
-    "open_data": "Open-data collection",
-    "facilities": "Facility",
-}
-# The search index holds a record's title and the opening of its description, cut at a word
-# boundary near this many characters. Measured (Material's worker under node, 10,000 records):
-# 160 characters -> 1.0 s to build the index in the browser, 90 -> 0.55 s, titles only -> 0.3 s.
-SEARCH_SUMMARY = 90
+KIND_LABELS = {k: m.kind_label for k, m in KINDS.items()}
 RELATED_CAP = 12  # long related lists on a record page are cut; the facility and index pages list all
 PAST_CAP = 20
 
@@ -45,8 +36,8 @@ def src_path(kind: str, record_id: str) -> str:
 
 
 def summary(rec: Merged, limit: int = 160) -> str:
-    """What the search index holds for a record besides its title: the description's opening,
-    as written (Markdown marks and all), one line; escaped wherever it is output."""
+    """The description's opening as written (Markdown marks and all), one line, for page
+    descriptions and feed summaries; escaped wherever it is output."""
     text = " ".join(str(rec.data.get("description") or "").split())
     if len(text) > limit:
         text = text[:limit].rsplit(" ", 1)[0] + "…"
@@ -191,14 +182,11 @@ def record_page(g: Graph, rec: Merged, extra: dict[str, Any], links: RecordLinks
     title = g.title(rec)
     body = render(
         _template(rec.kind), rec=rec, d=rec.data, g=g, u=up, L=links or RecordLinks(g), title=title,
-        summary=summary(rec, SEARCH_SUMMARY), kind_label=KIND_LABELS.get(rec.kind, rec.kind.replace("_", " ")),
+        search_block=search.record_block(g, rec), kind_label=KIND_LABELS.get(rec.kind, rec.kind.replace("_", " ")),
         bs=g.badges(rec), description=description_html(rec.data.get("description")), origin=g.origin(rec),
         quick=quick_links(rec), report=report_url(g, rec), review=review_flags(rec.data),
         jsonld=script_json(jsonld.for_record(g, rec)), **extra)
-    # Past events stay on the events page (with its word filter), the calendar and facility pages,
-    # but leave the search index: it is rebuilt in every visitor's browser, and they pile up.
-    searchable = not (rec.kind == "events" and g.is_past(rec))
-    return page(title, body, description=summary(rec), hide=("toc",), search=searchable)
+    return page(title, body, description=summary(rec), hide=("toc",))
 
 
 def _software(g: Graph, rec: Merged) -> dict[str, Any]:
@@ -251,9 +239,10 @@ def _facility(g: Graph, rec: Merged) -> dict[str, Any]:
         "collabs": sorted((c for c, _ in collabs), key=g.title),
         "joined": {c.id: j for c, j in collabs if j},
         "open_data": sorted(g.data_of.get(rec.id, []), key=g.title),
-        "feed": f"feeds/facility/{rec.id}.ics" if upcoming else "",
+        "feed": f"feeds/facility/{rec.id}.ics",
+        **kinds_pages.facility_extra(g, rec),
     }
 
 
 EXTRA = {"software": _software, "events": _event, "collaborations": _collaboration, "open_data": _open_data,
-         "facilities": _facility}
+         "facilities": _facility, **kinds_pages.EXTRA}

@@ -10,13 +10,13 @@ from ..registry.model import KINDS
 from ..registry.schemas import schema_for
 
 ENUM_SHOWN = 16
-HARVEST_ONLY = {"facts", "withdrawn", "also_listed"}
+HARVEST_ONLY = {"facts", "withdrawn", "also_listed", "review"}
 # Big controlled lists are named, not listed.
 NAMED_LISTS = {"PaNET": "a PaNET technique id (knowhow/registry/panet.yaml)",
                "country": "an ISO 3166-1 alpha-2 country code, e.g. FR"}
-VOCAB_TABLES = [vocab.FACILITY_KINDS, vocab.CONSORTIA, vocab.SOFTWARE_CATEGORIES, vocab.SUPPORT_LEVELS,
-                vocab.SOFTWARE_STATUS, vocab.PRESENCE, vocab.EVENT_TYPES, vocab.COLLABORATION_CATEGORIES,
-                vocab.GOVERNANCE, vocab.COLLABORATION_STATUS, vocab.OPEN_DATA_KINDS, vocab.API_TYPES]
+# Every portal list of vocab.py (upper-case name, value -> label), whichever kind uses it.
+VOCAB_TABLES = [v for k, v in vars(vocab).items() if k.isupper() and isinstance(v, dict)
+                and all(isinstance(x, str) for x in v.values())]
 
 
 @dataclass(frozen=True)

@@ -37,7 +37,9 @@ def env() -> Environment:
     """The one Jinja environment for generated HTML; autoescape is always on."""
     e = Environment(loader=PackageLoader("knowhow.site", "templates"), autoescape=True,
                     trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=False)
-    e.globals.update(ext=safe_url, label=label, country=country_name, technique=technique_label,
+    from .techniques import technique_url as technique_page
+
+    e.globals.update(technique_page=technique_page, ext=safe_url, label=label, country=country_name, technique=technique_label,
                      technique_url=technique_url, doi_url=doi_url, ext_link=ext_link, badges_html=badges_html)
     e.tests["given"] = given
     e.filters["field_label"] = field_label

@@ -22,7 +22,9 @@
         facets[name] = new Set(tokens(tr.dataset[key]));
       }
     });
-    return { tr: tr, facets: facets, pairs: tokens(tr.dataset.pairs), text: tr.textContent.toLowerCase() };
+    /* The word filter reads the cells plus data-words: the description and techniques. */
+    var text = tr.textContent + " " + (tr.dataset.words || "");
+    return { tr: tr, facets: facets, pairs: tokens(tr.dataset.pairs), text: text.toLowerCase() };
   }
 
   function pairOk(d, fac, sup) {

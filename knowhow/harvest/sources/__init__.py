@@ -14,6 +14,7 @@ from .indico import Indico
 from .oaipmh import OAIPMH
 from .panosc import PaNOSC
 from .pypi import PyPI
+from .review import Review
 from .tess import TeSS
 from .zenodo import Zenodo
 
@@ -28,6 +29,7 @@ ADAPTERS: dict[str, type[Adapter]] = {a.type: a for a in (
     PaNOSC,
     OAIPMH,
     PyPI,
+    Review,
 )}
 
 

@@ -18,11 +18,11 @@ from __future__ import annotations
 from typing import Any, ClassVar, Iterator
 from urllib.parse import quote, urlsplit
 
-from ..base import Adapter, BadResponse, NotFound, SourceError
+from ..base import Adapter, BadResponse, NotFound, SourceError, WrongAnswer
 from . import values as v
 from .targets import doi_of, records_of
 
-SOFTWARE_FACTS = ("citations", "versions")
+SOFTWARE_FACTS = ("citations", "versions", "concept_doi")
 OPEN_DATA_FACTS = ("dois", "citations", "views", "downloads")
 ZENODO_PREFIX = "10.5281/"
 
@@ -36,6 +36,15 @@ def doi_attributes(body: Any) -> dict[str, Any]:
     if not isinstance(attrs, dict):
         raise BadResponse("DataCite answer without data.attributes")
     return attrs
+
+
+def check_doi(body: Any, doi: str) -> None:
+    """A single-DOI answer must be about that DOI (DOIs are case-insensitive); WrongAnswer otherwise."""
+    data = body.get("data") if isinstance(body, dict) else None
+    attrs = data.get("attributes") if isinstance(data, dict) and isinstance(data.get("attributes"), dict) else {}
+    found = doi_of(attrs.get("doi")) or doi_of(data.get("id") if isinstance(data, dict) else None)
+    if found != doi:
+        raise WrongAnswer(f"asked DataCite for {doi}, the answer is about {found or 'no DOI'}; nothing taken")
 
 
 def list_items(body: Any) -> list[dict[str, Any]]:
@@ -66,7 +75,19 @@ def software_facts(doi: str, attrs: dict[str, Any], versions: list[dict[str, Any
         counted = v.count(attrs.get("versionCount"))
         if counted is not None or own:
             facts["versions"] = max(counted or 0, len({doi_of(i.get("id")) for i in own}))
+        concept = concept_of(doi, attrs, bool(own) or bool(counted))
+        if concept:
+            facts["concept_doi"] = concept
     return facts
+
+
+def concept_of(doi: str, attrs: dict[str, Any], has_versions: bool) -> str | None:
+    """The concept DOI of a software DOI: the DOI it `IsVersionOf`, or itself when versions
+    declare it as theirs (the zenodo source states it for Zenodo DOIs)."""
+    for rel in attrs.get("relatedIdentifiers") or []:
+        if isinstance(rel, dict) and rel.get("relationType") == "IsVersionOf" and doi_of(rel.get("relatedIdentifier")):
+            return doi_of(rel.get("relatedIdentifier"))
+    return doi if has_versions else None
 
 
 def count_facts(body: Any) -> dict[str, Any]:
@@ -118,10 +139,12 @@ class DataCite(Adapter):
             if doi is None:
                 continue
             try:
-                attrs = doi_attributes(self.http.get(f"{self.api}dois/{quote(doi, safe='/')}").json())
+                body = self.http.get(f"{self.api}dois/{quote(doi, safe='/')}").json()
             except NotFound:
                 self.problem(f"{doi}: not a DataCite DOI")
                 continue
+            attrs = doi_attributes(body)
+            check_doi(body, doi)
             facts = software_facts(doi, attrs, list(self._versions(doi)))
             if facts:
                 yield {"id": sid, "facts": facts}

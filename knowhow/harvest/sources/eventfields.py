@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ...registry import vocab
-from ...sanitize import clean_line, clean_text, safe_url
+from ...sanitize import clean_line, clean_markdown, safe_url
 
 MAX_ID = 80
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")
@@ -86,8 +86,8 @@ def title(value: Any) -> str | None:
 
 
 def description(value: Any, fallback: str) -> str:
-    """Remote HTML or Markdown reduced to plain text; the title when there is nothing else."""
-    return clean_text(value, 5000) or fallback
+    """Remote HTML, escaped HTML or Markdown as the record's Markdown subset; the title when empty."""
+    return clean_markdown(value, 5000) or fallback
 
 
 def line(value: Any, max_len: int = 300) -> str | None:
@@ -128,6 +128,15 @@ def country(value: Any) -> str | None:
         return None
 
 
+# Words that name a kind of event, for labels outside EVENT_TYPES (TeSS adds types over time)
+# and for titles: "receptions_and_networking" is a meeting, "Summer School on ..." a school.
+TYPE_WORDS = (("hackathon", "hackathon"), ("school", "school"), ("webinar", "webinar"), ("workshop", "workshop"),
+              ("conference", "conference"), ("symposium", "conference"), ("congress", "conference"),
+              ("course", "course"), ("training", "course"), ("tutorial", "course"), ("masterclass", "course"),
+              ("meeting", "meeting"), ("networking", "meeting"), ("reception", "meeting"), ("forum", "meeting"))
+_WORD = re.compile(r"[a-z]+")
+
+
 def event_type(values: Iterable[Any]) -> str | None:
     for v in values:
         if isinstance(v, str):
@@ -135,6 +144,34 @@ def event_type(values: Iterable[Any]) -> str | None:
             if hit:
                 return hit
     return None
+
+
+def type_from_words(*texts: Any) -> str | None:
+    """The first kind of event named by a word in the texts (labels first, then the title)."""
+    for text in texts:
+        words = set(_WORD.findall(str(text or "").lower().replace("_", " ")))
+        for word, kind in TYPE_WORDS:
+            if word in words or word + "s" in words:
+                return kind
+    return None
+
+
+def event_type_and_rest(labels: Iterable[Any], title: Any) -> tuple[str | None, list[str]]:
+    """The portal's event type for a source's labels, and the labels it could not map.
+
+    A label outside EVENT_TYPES is read by its words, then the title is; labels that still map
+    to nothing are returned so the caller keeps them (as topics) and reports them.
+    """
+    labels = [x for x in labels if isinstance(x, str) and x.strip()]
+    kind = event_type(labels) or type_from_words(*labels)
+    unmapped = [x for x in labels if not event_type([x]) and not type_from_words(x)]
+    return kind or type_from_words(title), unmapped
+
+
+def label_text(label: str) -> str:
+    """A source's code-like label as words: `awards_and_prizegivings` -> `Awards and prizegivings`."""
+    text = clean_line(label.replace("_", " "), 100)
+    return text[:1].upper() + text[1:]
 
 
 def topics(values: Iterable[Any], limit: int = 20) -> list[str]:

@@ -20,15 +20,16 @@ from typing import Any, ClassVar, Iterator
 from urllib.parse import quote, urljoin
 
 from ...sanitize import safe_url
-from ..base import Adapter, BadResponse, NotFound, RateLimited
+from ..base import Adapter, BadResponse, NotFound, RateLimited, WrongAnswer
 from . import values as v
+from .citation import CffError, citation, decode_content
 from .targets import RepoRef, github_ref, records_of
 
 ACCEPT = {"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28"}
 BATCH = 100  # aliases per GraphQL request: the largest batch third-party tools report working
 
 SOFTWARE_FACTS = ("stars", "forks", "open_issues", "archived", "last_commit", "latest_release",
-                  "latest_release_date", "repository_license", "topics")
+                  "latest_release_date", "repository_license", "topics", "citation")
 COLLABORATION_FACTS = ("repositories", "stars", "last_activity")
 
 REPO_FIELDS = """
@@ -39,6 +40,7 @@ REPO_FIELDS = """
   repositoryTopics(first: 20) { nodes { topic { name } } }
   latestRelease { tagName name publishedAt url }
   defaultBranchRef { name target { ... on Commit { committedDate } } }
+  citationFile: object(expression: "HEAD:CITATION.cff") { ... on Blob { text byteSize } }
 """
 
 
@@ -84,6 +86,14 @@ def graphql_facts(node: dict[str, Any]) -> dict[str, Any]:
     })
 
 
+def check_repo(ref: RepoRef, full_name: Any) -> None:
+    """The answer must be about the repository asked for (GitHub follows renames and transfers
+    with a redirect, and GraphQL silently): WrongAnswer otherwise, naming where it went."""
+    if not isinstance(full_name, str) or full_name.lower() != ref.path.lower():
+        raise WrongAnswer(f"github.com/{ref.path}: the answer is about {str(full_name)[:100]!r} (renamed or moved? "
+                          "update the curated repository URL); nothing taken")
+
+
 def rest_extras(repo: dict[str, Any]) -> dict[str, Any]:
     """Top-level fields GitHub can fill where the curated record has none."""
     licence = repo.get("license") if isinstance(repo.get("license"), dict) else {}
@@ -96,9 +106,12 @@ def graphql_extras(node: dict[str, Any]) -> dict[str, Any]:
 
 
 def software_record(software_id: str, curated: dict[str, Any], facts: dict[str, Any],
-                    extras: dict[str, Any]) -> dict[str, Any]:
+                    extras: dict[str, Any], errors: dict[str, str] | None = None) -> dict[str, Any]:
     """The harvested record for a curated software id: facts, plus only the fields curated lacks."""
-    return {"id": software_id, **v.missing_only(curated, extras), "facts": facts}
+    record = {"id": software_id, **v.missing_only(curated, extras), "facts": facts}
+    if errors:
+        record["_errors"] = errors
+    return record
 
 
 def activity_facts(repos: list[dict[str, Any]]) -> dict[str, Any]:
@@ -203,9 +216,19 @@ class GitHub(Adapter):
     def _software(self) -> Iterator[dict[str, Any]]:
         targets = self._targets()
         fetch = self._graphql_batches if self.use_graphql() else self._rest_each
-        for key, (facts, extras) in fetch([ref for ref, _ in targets.values()]):
+        for key, (facts, extras, cff_text) in fetch([ref for ref, _ in targets.values()]):
+            ref = targets[key][0]
+            errors: dict[str, str] = {}
+            if cff_text is not None:
+                try:
+                    if isinstance(cff_text, CffError):
+                        raise cff_text
+                    facts = {**facts, "citation": citation(cff_text)}
+                except CffError as exc:
+                    errors["facts.citation"] = str(exc)  # the last good citation is kept
+                    self.problem(f"github.com/{ref.path}: {exc}", item=f"github.com/{ref.path}", code="unreadable")
             for sid, rec in targets[key][1]:
-                yield software_record(sid, rec, facts, extras)
+                yield software_record(sid, rec, facts, extras, errors)
 
     def _rest_each(self, refs: list[RepoRef]) -> Iterator[tuple[str, tuple[dict, dict]]]:
         for ref in refs:
@@ -215,10 +238,11 @@ class GitHub(Adapter):
             except NotFound:
                 self.problem(f"github.com/{ref.path}: repository not found")
                 continue
+            check_repo(ref, repo.get("full_name"))
             release = self._optional(base + "/releases/latest")
             branch_name = repo.get("default_branch")
             branch = self._optional(f"{base}/branches/{quote(str(branch_name), safe='')}") if branch_name else None
-            yield ref.key, (rest_facts(repo, release, branch), rest_extras(repo))
+            yield ref.key, (rest_facts(repo, release, branch), rest_extras(repo), self._cff(base, ref))
 
     def _graphql_batches(self, refs: list[RepoRef]) -> Iterator[tuple[str, tuple[dict, dict]]]:
         url = self.config.params.get("graphql_url") or urljoin(self.api, "graphql")
@@ -230,7 +254,22 @@ class GitHub(Adapter):
             for i, message in sorted(problems.items()):
                 self.problem(f"github.com/{batch[i].path}: {message}")
             for i, node in sorted(nodes.items()):
-                yield batch[i].key, (graphql_facts(node), graphql_extras(node))
+                url_ref = github_ref(node.get("url"))
+                check_repo(batch[i], node.get("nameWithOwner") or (url_ref.path if url_ref else None))
+                blob = node.get("citationFile") if isinstance(node.get("citationFile"), dict) else None
+                text = blob.get("text") if blob else None
+                yield batch[i].key, (graphql_facts(node), graphql_extras(node), text if isinstance(text, str) else None)
+
+    def _cff(self, base: str, ref: RepoRef) -> str | CffError | None:
+        """The repository's CITATION.cff from the default branch (None when it has none, the
+        error when its content cannot be decoded)."""
+        body = self._optional(base + "/contents/CITATION.cff")
+        if body is None:
+            return None
+        try:
+            return decode_content(body)
+        except CffError as exc:
+            return exc
 
     def _json(self, url: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
         return self.get_object(url, params, ACCEPT)
@@ -260,17 +299,25 @@ class GitHub(Adapter):
 
     def _one_repo(self, ref: RepoRef) -> list[dict[str, Any]] | None:
         try:
-            return [self._json(f"{self.api}repos/{quote(ref.owner, safe='')}/{quote(ref.name, safe='')}")]
+            repo = self._json(f"{self.api}repos/{quote(ref.owner, safe='')}/{quote(ref.name, safe='')}")
         except NotFound:
             self.problem(f"github.com/{ref.path}: repository not found")
             return None
+        check_repo(ref, repo.get("full_name"))
+        return [repo]
 
     def _org_repos(self, owner: str) -> list[dict[str, Any]] | None:
         for kind, query in (("orgs", {"type": "public"}), ("users", {"type": "owner"})):
             try:
-                return list(self.list_pages(f"{self.api}{kind}/{quote(owner, safe='')}/repos",
-                                            {"per_page": 100, "sort": "full_name", **query}, ACCEPT))
+                repos = list(self.list_pages(f"{self.api}{kind}/{quote(owner, safe='')}/repos",
+                                             {"per_page": 100, "sort": "full_name", **query}, ACCEPT))
             except NotFound:
                 continue
+            for repo in repos:  # every repository listed must be the organisation's own
+                login = (repo.get("owner") or {}).get("login") if isinstance(repo.get("owner"), dict) else None
+                if login is not None and str(login).lower() != owner.lower():
+                    raise WrongAnswer(f"github.com/{owner}: the listing holds {repo.get('full_name')!r} of another "
+                                      "owner; nothing taken")
+            return repos
         self.problem(f"github.com/{owner}: no such organisation or user")
         return None

@@ -16,12 +16,13 @@ from __future__ import annotations
 from typing import Any, ClassVar, Iterator
 from urllib.parse import quote, urlsplit
 
-from ..base import Adapter, BadResponse, NotFound
+from ..base import Adapter, BadResponse, NotFound, WrongAnswer
 from . import values as v
+from .citation import CffError, citation, decode_content
 from .targets import RepoRef, api_root, gitlab_ref, records_of
 
 SOFTWARE_FACTS = ("stars", "forks", "open_issues", "archived", "last_commit", "latest_release",
-                  "latest_release_date", "repository_license", "topics")
+                  "latest_release_date", "repository_license", "topics", "citation")
 COLLABORATION_FACTS = ("repositories", "stars", "last_activity")
 
 
@@ -54,6 +55,14 @@ def project_facts(project: dict[str, Any], branch: dict[str, Any] | None = None,
         "repository_license": v.spdx(licence.get("key")) or v.text(licence.get("name"), 100),
         "topics": v.topics(topics),
     })
+
+
+def check_project(host: str, ref: RepoRef, project: dict[str, Any]) -> None:
+    """The answer must be the project asked for (GitLab redirects renamed projects): WrongAnswer otherwise."""
+    found = project.get("path_with_namespace")
+    if not isinstance(found, str) or found.lower() != ref.path.lower():
+        raise WrongAnswer(f"{host}/{ref.path}: the answer is about {str(found)[:100]!r} (renamed or moved? update "
+                          "the curated repository URL); nothing taken")
 
 
 def project_extras(project: dict[str, Any]) -> dict[str, Any]:
@@ -106,7 +115,7 @@ class GitLab(Adapter):
     # ------------------------------------------------------------------ software
 
     def _software(self) -> Iterator[dict[str, Any]]:
-        done: dict[str, tuple[dict[str, Any], dict[str, Any]] | None] = {}
+        done: dict[str, tuple[dict[str, Any], dict[str, Any], dict[str, str]] | None] = {}
         for sid, rec in records_of(self.context, "software"):
             ref = gitlab_ref(rec.get("repository"), self.host)
             if ref is None or not ref.name:
@@ -114,16 +123,17 @@ class GitLab(Adapter):
             if ref.key not in done:
                 done[ref.key] = self._project_facts(ref)
             if done[ref.key] is not None:
-                facts, extras = done[ref.key]  # type: ignore[misc]
-                yield {"id": sid, **v.missing_only(rec, extras), "facts": facts}
+                facts, extras, errors = done[ref.key]  # type: ignore[misc]
+                yield {"id": sid, **v.missing_only(rec, extras), "facts": facts, **({"_errors": errors} if errors else {})}
 
-    def _project_facts(self, ref: RepoRef) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    def _project_facts(self, ref: RepoRef) -> tuple[dict[str, Any], dict[str, Any], dict[str, str]] | None:
         url = project_url(self.api, ref.path)
         try:
             project = self.get_object(url, {"license": "true"})
         except NotFound:
             self.problem(f"{self.host}/{ref.path}: project not found")
             return None
+        check_project(self.host, ref, project)
         branch = None
         if project.get("default_branch"):
             branch = self.get_optional(f"{url}/repository/branches/{quote(str(project['default_branch']), safe='')}")
@@ -134,7 +144,17 @@ class GitLab(Adapter):
             releases = []
         if not isinstance(releases, list):
             raise BadResponse(f"{url}/releases: expected a JSON array")
-        return project_facts(project, branch, releases), project_extras(project)
+        facts, errors = project_facts(project, branch, releases), {}
+        if project.get("default_branch"):
+            cff = self.get_optional(f"{url}/repository/files/CITATION.cff",
+                                    {"ref": str(project["default_branch"])})
+            if cff is not None:
+                try:
+                    facts["citation"] = citation(decode_content(cff))
+                except CffError as exc:
+                    errors["facts.citation"] = str(exc)  # the last good citation is kept
+                    self.problem(f"{self.host}/{ref.path}: {exc}", item=f"{self.host}/{ref.path}", code="unreadable")
+        return facts, project_extras(project), errors
 
     # ------------------------------------------------------------------ collaborations
 
@@ -158,9 +178,12 @@ class GitLab(Adapter):
     def _project_or_group(self, ref: RepoRef) -> list[dict[str, Any]] | None:
         if ref.name:  # group/project or group/subgroup: a project first
             try:
-                return [self.get_object(project_url(self.api, ref.path))]
+                project = self.get_object(project_url(self.api, ref.path))
             except NotFound:
-                pass
+                project = None
+            if project is not None:
+                check_project(self.host, ref, project)
+                return [project]
         for kind, extra in (("groups", {"include_subgroups": "true"}), ("users", {})):
             if kind == "users" and ref.name:
                 break  # users have no nested namespaces

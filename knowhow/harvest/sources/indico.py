@@ -111,6 +111,11 @@ class Indico(Adapter):
                     self.problem(f"event {str(item.get('id'))[:20]!r} has no id, title or readable start date",
                                  skipped=True)
                     continue
+                if item.get("endDate") and "end" not in record:
+                    end = item["endDate"] if isinstance(item["endDate"], dict) else {}
+                    self.problem(f"{record['id']}: end {str(end.get('date'))[:12]} {str(end.get('time'))[:8]} is "
+                                 "before the start or unreadable; the event is kept without it",
+                                 item=record["id"], code="end-before-start")
                 yield record
             if len(results) < limit:
                 return

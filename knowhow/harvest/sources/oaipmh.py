@@ -6,7 +6,14 @@ are not counted. XML is parsed with defusedxml (no DTDs, entities or external re
 strictly: a truncated or malformed page fails the source. Lenient parsing (lxml `recover=True`,
 as Sickle does) would hand back a shorter list, which the store would read as records gone.
 
-Protocol errors: `noRecordsMatch` on the first request is an empty list (0 records);
+A partial listing never publishes a figure: when the last page holds fewer identifiers than the
+server's `completeListSize`, or a later page ends without the (empty) resumptionToken element
+the protocol requires, the record gets errors instead of `records` and `latest_record`, and the
+store keeps the last complete figures. Invalid datestamps and identifiers listed twice are
+reported per item (the latest date is taken from the valid ones).
+
+Protocol errors: `noRecordsMatch` on the first request is an empty list (0 records; the figures
+guard holds a fall to 0 from a positive count for a human);
 `badResumptionToken` (tokens expire, Zenodo's after 2 minutes) restarts the listing from the
 beginning, at most `max_restarts` times. Zenodo sends these errors with HTTP 422.
 
@@ -35,8 +42,9 @@ VERBS = ("ListIdentifiers", "ListRecords")
 @dataclass(frozen=True)
 class Header:
     identifier: str
-    datestamp: str | None
+    datestamp: str | None  # normalised; None when absent or invalid
     deleted: bool
+    raw_datestamp: str = ""  # as sent, for the report when it is invalid
 
 
 @dataclass
@@ -89,8 +97,8 @@ def _header(h: Element | None) -> Header:
     if h is None or ident is None or not (ident.text or "").strip():
         raise BadResponse("OAI-PMH record without a header identifier")
     stamp = h.find(OAI + "datestamp")
-    return Header(ident.text.strip(), v.when((stamp.text or "") if stamp is not None else None),
-                  h.get("status") == "deleted")
+    raw = (stamp.text or "").strip() if stamp is not None else ""
+    return Header(ident.text.strip(), v.when(raw) if raw else None, h.get("status") == "deleted", raw)
 
 
 def listing_facts(headers: dict[str, Header]) -> dict[str, Any]:
@@ -170,6 +178,7 @@ class OAIPMH(Adapter):
         headers: dict[str, Header] = {}
         seen_tokens: set[str] = set()
         complete_size: int | None = None
+        self._reported: set[tuple[str, str]] = set()
         for number in range(max_pages):
             page = parse_page(self._get(params), self.verb)
             if page.error:
@@ -185,9 +194,13 @@ class OAIPMH(Adapter):
                     raise BadResponse("mode: size needs a completeListSize, and this endpoint sends none")
                 return {"facts": {"records": complete_size}}
             for h in page.headers:
+                self._check_header(h, headers)
                 headers[h.identifier] = h
             if not page.token:
-                self._check_size(complete_size, len(headers))
+                partial = self._partial(complete_size, len(headers), number, page.token)
+                if partial:
+                    self.problem(partial)
+                    return {"facts": {}, "_errors": {f"facts.{k}": partial for k in FACTS}}
                 return {"facts": listing_facts(headers)}
             if page.token in seen_tokens:
                 raise BadResponse("OAI-PMH resumption token repeated: the endpoint is looping")
@@ -196,13 +209,29 @@ class OAIPMH(Adapter):
         # Bounded: the figures are partial, so the store keeps the last complete ones.
         why = f"more than {max_pages} pages; raise max_pages or harvest a set"
         self.problem(why)
-        facts = {"records": complete_size} if complete_size is not None else {}
-        errors = {f"facts.{k}": why for k in FACTS if k not in facts}
-        return {"facts": facts, "_errors": errors}
+        return {"facts": {}, "_errors": {f"facts.{k}": why for k in FACTS}}
 
-    def _check_size(self, complete_size: int | None, seen: int) -> None:
-        if complete_size is not None and complete_size != seen:
+    def _check_header(self, h: Header, headers: dict[str, Header]) -> None:
+        """Per-item news: an identifier listed twice, a datestamp that is not a date."""
+        if h.identifier in headers and ("duplicate", h.identifier) not in self._reported:
+            self._reported.add(("duplicate", h.identifier))
+            self.problem(f"{h.identifier}: listed twice in one listing", item=h.identifier, code="duplicate")
+        if h.raw_datestamp and h.datestamp is None and ("invalid-date", h.identifier) not in self._reported:
+            self._reported.add(("invalid-date", h.identifier))
+            self.problem(f"{h.identifier}: invalid datestamp {h.raw_datestamp[:40]!r}; not used for the latest date",
+                         item=h.identifier, code="invalid-date")
+
+    def _partial(self, complete_size: int | None, seen: int, number: int, token: str | None) -> str | None:
+        """Why a listing that ended is not the whole list, or None."""
+        if number > 0 and token is None:
+            return ("partial listing: a later page ended without the resumptionToken element that closes a "
+                    "list; figures not published")
+        if complete_size is not None and seen < complete_size:
+            return (f"partial listing: {seen} distinct identifiers where completeListSize says {complete_size}; "
+                    "figures not published")
+        if complete_size is not None and seen > complete_size:
             self.problem(f"completeListSize says {complete_size}, {seen} identifiers were listed")
+        return None
 
     def _get(self, params: dict[str, Any]) -> bytes:
         try:

@@ -22,9 +22,9 @@ from typing import Any, ClassVar, Iterator
 from urllib.parse import urljoin
 
 from ...sanitize import safe_url
-from ..base import Adapter, BadResponse, NotFound, SourceError
+from ..base import Adapter, BadResponse, NotFound, SourceError, WrongAnswer
 from . import values as v
-from .targets import records_of
+from .targets import records_of, same_endpoint
 
 FACTS = ("datasets", "documents")
 MODELS = {"datasets": "Datasets", "documents": "Documents"}
@@ -40,12 +40,19 @@ def count_of(body: Any) -> int:
     return n
 
 
-def page_pids(body: Any) -> list[str]:
-    """The pids of one `/Datasets` or `/Documents` page (a JSON array of objects)."""
+def page_pids(body: Any, api: str | None = None) -> list[str]:
+    """The pids of one `/Datasets` or `/Documents` page (a JSON array of objects).
+
+    An item naming its `provider` (the federated service adds it) must come from `api`, the
+    facility API asked: WrongAnswer otherwise, so one facility is never counted for another.
+    """
     if not isinstance(body, list):
         raise BadResponse("PaNOSC list answer is not a JSON array")
     pids = []
     for item in body:
+        provider = item.get("provider") if isinstance(item, dict) else None
+        if api is not None and provider is not None and not same_endpoint(provider, api):
+            raise WrongAnswer(f"{api}: an item from provider {str(provider)[:100]!r}; nothing taken")
         pid = item.get("pid") if isinstance(item, dict) else None
         if not isinstance(pid, (str, int)) or not str(pid).strip():
             raise BadResponse(f"PaNOSC item without a pid: {str(item)[:80]!r}")
@@ -110,10 +117,11 @@ class PaNOSC(Adapter):
                 n, complete = self._count(api, model)
                 if n is None:
                     continue
-                facts[fact] = n
-                if not complete:
+                if not complete:  # a partial count is never published; the store keeps the last one
                     errors[f"facts.{fact}"] = f"{model} could not be counted to the end"
-            if facts:
+                    continue
+                facts[fact] = n
+            if facts or errors:
                 yield {"id": oid, "facts": facts, **({"_errors": errors} if errors else {})}
 
     def _count(self, api: str, model: str) -> tuple[int | None, bool]:
@@ -132,7 +140,8 @@ class PaNOSC(Adapter):
         max_pages = int(self.config.params.get("max_pages", 200))
         pids: set[str] = set()
         for page in range(max_pages):
-            items = page_pids(self.http.get(f"{api}{model}", params={"filter": loopback_filter(size, page * size)}).json())
+            items = page_pids(self.http.get(f"{api}{model}", params={"filter": loopback_filter(size, page * size)}).json(),
+                              api)
             before = len(pids)
             pids.update(items)
             if len(items) < size:

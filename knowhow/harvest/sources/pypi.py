@@ -10,7 +10,7 @@ import re
 from typing import Any, ClassVar, Iterator
 from urllib.parse import quote
 
-from ..base import Adapter, BadResponse, NotFound
+from ..base import Adapter, BadResponse, NotFound, WrongAnswer
 from . import values as v
 from .targets import api_root, records_of
 
@@ -85,4 +85,7 @@ class PyPI(Adapter):
             return None
         if not isinstance(body, dict):
             raise BadResponse(f"PyPI answered a non-object for {name}")
+        found = normalise_name((body.get("info") or {}).get("name") if isinstance(body.get("info"), dict) else None)
+        if found != name:
+            raise WrongAnswer(f"pypi.org/project/{name}: the answer is about {found or 'no project'!r}; nothing taken")
         return body

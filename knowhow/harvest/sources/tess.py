@@ -57,6 +57,7 @@ def map_event(item: dict[str, Any], *, source: str, base_url: str,
     keywords = [k for k in attrs.get("keywords") or [] if isinstance(k, str)]
     sci = [t.get("preferred-label") for t in attrs.get("scientific-topics") or [] if isinstance(t, dict)]
     end = tess_time(attrs.get("end"), tz)
+    kind, unmapped = f.event_type_and_rest(attrs.get("event-types") or [], name)
     return f.compact({
         "id": rid,
         "title": name,
@@ -70,8 +71,8 @@ def map_event(item: dict[str, Any], *, source: str, base_url: str,
         "country": f.country(attrs.get("country")),
         "url": link,
         "organisers": sorted(set(organisers)),
-        "event_type": f.event_type(attrs.get("event-types") or []),
-        "topics": f.topics(keywords + sci),
+        "event_type": kind,
+        "topics": f.topics(keywords + sci + [f.label_text(x) for x in unmapped]),  # an unmapped type is kept
         "source": source,
         "references": [page] if page and page != link else [],
     })
@@ -135,6 +136,14 @@ class TeSS(Adapter):
                     self.problem(f"item {str(item.get('id') if isinstance(item, dict) else item)[:40]!r} "
                                "has no slug, title or readable start", skipped=True)
                     continue
+                _, unmapped = f.event_type_and_rest((item.get("attributes") or {}).get("event-types") or [], None)
+                for label in unmapped:
+                    self.problem(f"{record['id']}: event type {label[:60]!r} is not one the portal knows; "
+                                 "kept as a topic", item=record["id"], code="unmapped-type")
+                end = (item.get("attributes") or {}).get("end")
+                if end and "end" not in record:
+                    self.problem(f"{record['id']}: end {str(end)[:40]!r} is before the start or unreadable; "
+                                 "the event is kept without it", item=record["id"], code="end-before-start")
                 yield record
             nxt = next_page(body)
             if nxt is None or not items:

@@ -8,7 +8,8 @@ resolved to its concept first (`GET /api/records/N`).
 Open data: `params.communities` maps open_data ids to Zenodo community slugs; every page of
 `/api/records?communities=...` is followed through `links.next` to sum views and downloads.
 
-Views and downloads are Zenodo's *unique* counts (what its record pages show).
+Views and downloads are Zenodo's *unique* counts (what its record pages show); the concept DOI
+(all versions) is stated as `concept_doi`, for citing the software.
 """
 
 from __future__ import annotations
@@ -17,11 +18,11 @@ import re
 from typing import Any, ClassVar, Iterator
 from urllib.parse import urlsplit
 
-from ..base import Adapter, BadResponse, NotFound, SourceError
+from ..base import Adapter, BadResponse, NotFound, SourceError, WrongAnswer
 from . import values as v
 from .targets import api_root, doi_of, records_of
 
-SOFTWARE_FACTS = ("versions", "views", "downloads")
+SOFTWARE_FACTS = ("versions", "views", "downloads", "concept_doi")
 OPEN_DATA_FACTS = ("records", "views", "downloads", "latest_record")
 
 
@@ -52,7 +53,8 @@ def software_facts(body: Any) -> dict[str, Any]:
     total, hits = search_hits(body)
     if not total or not hits:
         return {}
-    return v.compact({"versions": total, **record_stats(hits[0])})
+    # The concept DOI names every version together: what a "cite this software" should link.
+    return v.compact({"versions": total, **record_stats(hits[0]), "concept_doi": doi_of(hits[0].get("conceptdoi"))})
 
 
 def community_facts(total: int, hits: list[dict[str, Any]], complete: bool) -> dict[str, Any]:
@@ -64,6 +66,16 @@ def community_facts(total: int, hits: list[dict[str, Any]], complete: bool) -> d
         facts["views"] = sum(s["views"] or 0 for s in stats)
         facts["downloads"] = sum(s["downloads"] or 0 for s in stats)
     return v.compact(facts)
+
+
+def check_concept(body: Any, concept: str, asked: str) -> None:
+    """Every hit of a concept search must belong to that concept; WrongAnswer otherwise."""
+    _, hits = search_hits(body)
+    for hit in hits:
+        found = str(hit.get("conceptrecid") or "")
+        if found != concept:
+            raise WrongAnswer(f"{asked}: asked for Zenodo concept {concept}, the answer is about concept "
+                              f"{found or 'none'} (record {str(hit.get('id'))[:20]}); nothing taken")
 
 
 def zenodo_recid(doi: str | None, prefix: str = "10.5281") -> str | None:
@@ -109,17 +121,18 @@ class Zenodo(Adapter):
             recid = zenodo_recid(doi, prefix)
             if recid is None:
                 continue
-            facts = self._concept_facts(recid)
+            facts = self._concept_facts(recid, doi or "")
             if facts is None:
                 concept = self._concept_of(recid, doi or "")
-                facts = self._concept_facts(concept) if concept and concept != recid else None
+                facts = self._concept_facts(concept, doi or "") if concept and concept != recid else None
             if facts:
                 yield {"id": sid, "facts": facts}
             else:
                 self.problem(f"{doi}: no published Zenodo record")
 
-    def _concept_facts(self, recid: str) -> dict[str, Any] | None:
+    def _concept_facts(self, recid: str, doi: str) -> dict[str, Any] | None:
         body = self._search({"q": f"conceptrecid:{recid}", "all_versions": "true", "sort": "mostrecent", "size": 1})
+        check_concept(body, recid, doi)
         facts = software_facts(body)
         return facts or None
 
@@ -128,7 +141,13 @@ class Zenodo(Adapter):
             record = self.http.get(f"{self.api}/{recid}").json()
         except NotFound:
             return None
-        concept = record.get("conceptrecid") if isinstance(record, dict) else None
+        if not isinstance(record, dict):
+            raise BadResponse(f"{doi}: Zenodo record answer is not an object")
+        found = str(record.get("id") or record.get("recid") or "")
+        if found != recid:
+            raise WrongAnswer(f"{doi}: asked for Zenodo record {recid}, the answer is record {found or 'without id'}; "
+                              "nothing taken")
+        concept = record.get("conceptrecid")
         return str(concept) if isinstance(concept, (str, int)) and str(concept).isdigit() else None
 
     def _search(self, params: dict[str, Any]) -> Any:
