@@ -268,11 +268,12 @@ def record_pages(site: Path) -> list[Path]:
 # One record page of every kind in the synthetic registry, for the page-type checks.
 KIND_PAGES = {"software": "software/tomotool/", "events": "events/school-soon/",
               "collaborations": "collaborations/collab-a/", "open_data": "open_data/alpha-portal/",
-              "facilities": "facilities/alpha/"}
+              "facilities": "facilities/alpha/", "news": "news/release-day/", "jobs": "jobs/open-dev/",
+              "funding": "funding/open-call/", "groups": "groups/wg3/", "links": "links/nexus/"}
 # Every page type of the site: the browser checks run over these at phone and desktop width.
 PAGE_TYPES = {
-    "home": "", "software-index": "software/", "events-index": "events/",
-    "collaborations-index": "collaborations/", "open-data-index": "open_data/", "facilities-index": "facilities/",
+    "home": "", **{f"{k}-index": f"{k}/" for k in KIND_PAGES}, "techniques-index": "techniques/",
+    "technique": "techniques/PaNET00001/", "search": "search/",
     **{f"record-{k}": v for k, v in KIND_PAGES.items()},
     "record-archived": "software/viewer/", "calendar": "events/calendar_view/",
     "matrix": "collaborations/participation_matrix/", "trends": "collaborations/trends_chart/",
