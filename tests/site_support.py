@@ -105,7 +105,7 @@ def write_registry(root: Path, today: date) -> None:
         ("viewer", "Viewer", "Looks at images.", ["visualisation"], [panet[1]], [("beta", "develops")], ["C++"],
          "GPL-3.0-or-later", "maintained", []),
         ("acq", "AcqKit", "Drives detectors.", ["data-acquisition"], [], [("alpha", "supports"), ("beta", "develops")],
-         ["Python"], "BSD-3-Clause", "legacy", []),
+         ["Python", "C", "Fortran", "Rust", "Java", "Go"], "BSD-3-Clause", "legacy", []),  # a facet of 8 options
         ("hostile", HOSTILE_TITLE, HOSTILE_DESCRIPTION, ["workflow"], [], [("gamma", "supports")],
          [HOSTILE_LANGUAGE], "MIT", "active", []),
     ]
