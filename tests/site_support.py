@@ -265,6 +265,18 @@ def record_pages(site: Path) -> list[Path]:
     return sorted(p for k in kinds for p in (site / k).glob("*/index.html") if p.parent.name not in aux)
 
 
+def pagefind_fragments(site: Path) -> list[dict]:
+    """Every page entry of a built site's Pagefind index (gzip, a signature, then JSON)."""
+    import gzip
+    import json
+
+    out = []
+    for f in sorted((site / "pagefind" / "fragment").glob("*.pf_fragment")):
+        raw = gzip.decompress(f.read_bytes())
+        out.append(json.loads(raw[raw.index(b"{"):]))
+    return out
+
+
 # One record page of every kind in the synthetic registry, for the page-type checks.
 KIND_PAGES = {"software": "software/tomotool/", "events": "events/school-soon/",
               "collaborations": "collaborations/collab-a/", "open_data": "open_data/alpha-portal/",
@@ -281,18 +293,6 @@ PAGE_TYPES = {
     "404": "no-such-page/",
 }
 SITE_PREFIX = "knowhow"  # the path of site_url in mkdocs.yml
-
-
-def pagefind_fragments(site: Path) -> list[dict]:
-    """Every page entry of a built site's Pagefind index (gzip, a signature, then JSON)."""
-    import gzip
-    import json
-
-    out = []
-    for f in sorted((site / "pagefind" / "fragment").glob("*.pf_fragment")):
-        raw = gzip.decompress(f.read_bytes())
-        out.append(json.loads(raw[raw.index(b"{"):]))
-    return out
 
 
 URL_ATTRIBUTES = frozenset({"href", "src", "action", "formaction", "xlink:href", "poster", "data", "background",

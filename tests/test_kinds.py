@@ -306,3 +306,28 @@ def test_link_check_covers_the_new_kinds(generated):
                                 "https://wg.example.org/survey", "https://alpha.example.org/proposals")
              for w in found[u]}
     assert where == {"links/nexus", "jobs/open-dev", "groups/wg3", "facilities/alpha"}
+
+
+def test_calendar_month_captions_count_deadlines(generated):
+    _, files = generated
+    cal = files["events/calendar_view/index.md"]
+    month = (TODAY + timedelta(days=45)).strftime("%B %Y")  # the open call's deadline month
+    assert re.search(rf'-h">{month} <span class="kh-muted">[^<]*\d deadlines?</span></h2>', cal)
+
+
+def test_a_links_form_keeps_facilities_as_plain_ids():
+    facilities = (("alpha", "Alpha (alpha)"), ("beta", "Beta (beta)"))
+    answers = {"Identifier": "nexus", "Name": "NeXus", "Web page": "https://www.nexusformat.org/",
+               "Description": "The data format standard.", "Category": "Standards and ontologies (standard)",
+               "Facilities": "Alpha (alpha), Beta (beta)", "Sources": "https://www.nexusformat.org/"}
+    qs = questions("links", facilities)
+    body = "\n\n".join(f"### {q.label}\n\n{answers.get(q.label, '_No response_')}" for q in qs)
+    record = record_from_issue(body + "\n\n### Publication\n\n- [X] ok", "links", facilities)
+    assert record["facilities"] == ["alpha", "beta"] and record["category"] == "standard"
+    KINDS["links"].model_validate(record)
+
+
+def test_a_call_that_has_not_opened_yet_says_when_it_opens(tmp_path):
+    g = fixed_graph(tmp_path, date(2025, 12, 1))  # the call opens 2026-01-01
+    page = kinds_pages.funding_index(g)
+    assert "opens 1 Jan 2026" in page and "Deadline ahead" in page

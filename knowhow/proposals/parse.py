@@ -10,6 +10,7 @@ the form's options, and all text passed through `sanitize` before it reaches a r
 from __future__ import annotations
 
 import re
+import typing
 from typing import Any
 
 from ..registry.model import KINDS
@@ -129,8 +130,11 @@ def _assemble(kind: str, values: dict[str, Any]) -> dict[str, Any]:
     if "api.endpoint" in values and "api.type" not in values:
         raise ProposalError(["'Search API': choose the kind of API for the endpoint you gave"])
     support = values.pop("support", None)
-    if kind in ("software", "collaborations") and "facilities" in values:
-        extra = {"support": support or "uses"} if kind == "software" else {}
+    # Where the model keeps facilities as objects ({id, support} or {id, joined}), ids become objects.
+    item = _item_model(KINDS[kind].model_fields["facilities"].annotation) \
+        if "facilities" in values and "facilities" in KINDS[kind].model_fields else None
+    if item is not None:
+        extra = {"support": support or "uses"} if "support" in item.model_fields else {}
         values["facilities"] = [{"id": f, **extra} for f in values["facilities"]]
     record: dict[str, Any] = {}
     for key, value in values.items():
@@ -140,3 +144,13 @@ def _assemble(kind: str, values: dict[str, Any]) -> dict[str, Any]:
         else:
             record[key] = value
     return record
+
+
+def _item_model(annotation: Any):
+    """The model of a list field's items, or None for a list of plain values."""
+    from pydantic import BaseModel
+
+    for arg in typing.get_args(annotation):
+        if isinstance(arg, type) and issubclass(arg, BaseModel):
+            return arg
+    return None

@@ -178,7 +178,7 @@ def software_index(g: Graph) -> str:
                   "language": list(d.get("languages") or []), "licence": [licence] if licence else [],
                   "status": [status] if status else []}
         pairs = [pair(x["id"], str(x.get("support") or "uses")) for x in links]
-        rows.append(Row(cells, values, pairs, row_words(rec), {3: release_key} if release_key else {}))
+        rows.append(Row(cells, values, pairs, words=row_words(rec), sort_keys={3: release_key} if release_key else {}))
     spec = IndexSpec(here, "Software catalogue", "software",
                      ["Software", "Category", "Facilities", "Latest release", "Stars", "Status"], facets,
                      [Table("kh-software", "Software used at photon and neutron facilities", rows)],

@@ -150,8 +150,12 @@ def funding_index(g: Graph) -> str:
     for rec in sorted(g.by_kind["funding"], key=lambda r: (_deadline_key(r), r.id)):
         d = rec.data
         due = when_of(d.get("deadline"), d.get("timezone"))
+        opens = when_of(d.get("opens"), d.get("timezone"))
+        not_yet = bool(opens and opens.first_day > g.today)
         cells = [due.local_text() if due else str(d.get("deadline") or ""),
-                 due.utc_text() if due and not due.all_day else "day only, no time stated", _record_cell(g, here, rec),
+                 due.utc_text() if due and not due.all_day else "day only, no time stated",
+                 _record_cell(g, here, rec) + (Markup(' <span class="kh-muted">opens {}</span>').format(
+                     opens.local_text()) if not_yet and opens else ""),
                  str(d.get("funder") or ""), str(d.get("programme") or "")]
         values = {"funder": [d["funder"]] if d.get("funder") else [],
                   "programme": [d["programme"]] if d.get("programme") else [],
@@ -160,8 +164,8 @@ def funding_index(g: Graph) -> str:
     past_rows.reverse()
     spec = IndexSpec(here, "Funding calls", "calls",
                      ["Deadline (funder's time)", "Deadline (UTC)", "Call", "Funder", "Programme"], facets,
-                     [Table("kh-funding-open", "Calls with a deadline ahead, soonest first", open_rows, "Open",
-                            "No open call recorded."),
+                     [Table("kh-funding-open", "Calls with a deadline ahead, soonest first", open_rows,
+                            "Deadline ahead", "No call with a deadline ahead recorded."),
                       Table("kh-funding-past", "Calls whose deadline has passed, latest first", past_rows,
                             "Deadline passed", "No past call recorded.")],
                      intro="Funding calls that facility software, data and IT work can apply to. Deadlines are "
