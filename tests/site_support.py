@@ -221,6 +221,13 @@ class _Quiet(SimpleHTTPRequestHandler):
         super().send_error(code, message, explain)
 
 
+class _Server(ThreadingHTTPServer):
+    def handle_error(self, request, client_address) -> None:
+        """A browser that drops a request it no longer needs (navigation moved on) is not an error."""
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
 @contextlib.contextmanager
 def serve(directory: Path, prefix: str = "") -> Iterator[str]:
     """Serve a folder on 127.0.0.1 (any free port) from a daemon thread; yields the base URL.
@@ -234,7 +241,7 @@ def serve(directory: Path, prefix: str = "") -> Iterator[str]:
             root = Path(tmp)
             (root / prefix).symlink_to(directory.resolve(), target_is_directory=True)
         handler = functools.partial(_Quiet, directory=str(root), not_found=directory / "404.html")
-        server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        server = _Server(("127.0.0.1", 0), handler)
         thread = threading.Thread(target=server.serve_forever, daemon=True)
         thread.start()
         try:
