@@ -43,7 +43,15 @@ def env() -> Environment:
                      technique_url=technique_url, doi_url=doi_url, ext_link=ext_link, badges_html=badges_html)
     e.tests["given"] = given
     e.filters["field_label"] = field_label
+    e.filters["path_breaks"] = path_breaks
     return e
+
+
+def path_breaks(path: object) -> Markup:
+    """A file path that may wrap after each '/' and nowhere inside a name (not at its hyphens), escaped."""
+    parts = str(path or "").split("/")
+    return Markup("/<wbr>").join(Markup('<span class="kh-nowrap">{}</span>').format(p) if "-" in p else p
+                                 for p in parts)
 
 
 # Provenance names fields as the model does (facts.latest_release); readers get words.
