@@ -34,8 +34,9 @@ def make_settings(srv: Replay, **overrides: Any):
     return replace(base, **overrides)
 
 
-def make_client(srv: Replay, *, cache=None, token=None, **overrides: Any):
+def make_client(srv: Replay, *, cache=None, token=None, source_deadline: float | None = None, **overrides: Any):
     """An HttpClient for the replay server (memory cache unless one is given)."""
     from knowhow.harvest.http import HttpClient
 
-    return HttpClient(make_settings(srv, **overrides), cache=cache, token=token, source="test")
+    return HttpClient(make_settings(srv, **overrides), cache=cache, token=token, source="test",
+                      deadline=source_deadline)

@@ -27,7 +27,8 @@ from pathlib import Path
 from typing import Any, Mapping
 from urllib.parse import parse_qs, unquote, urlsplit
 
-FAULTS = ("timeout", "500", "503", "429", "truncate", "truncate_clean", "html200", "drip", "gzipbomb", "drop")
+FAULTS = ("timeout", "500", "503", "429", "truncate", "truncate_clean", "html200", "drip", "gzipbomb", "drop",
+          "hang")
 
 HTML_ERROR_PAGE = (b"<!DOCTYPE html>\n<html><head><title>We'll be back soon</title></head>"
                    b"<body><h1>Maintenance</h1><p>The service is temporarily unavailable.</p></body></html>\n")
@@ -116,8 +117,10 @@ class _Server(ThreadingHTTPServer):
 class Replay:
     """The replay server; use as a context manager or call `close()`."""
 
-    def __init__(self, *, slow: float = 2.0, drip_interval: float = 0.1, bomb_size: int = 64 * 1024 * 1024):
+    def __init__(self, *, slow: float = 2.0, drip_interval: float = 0.1, bomb_size: int = 64 * 1024 * 1024,
+                 hang: float = 5.0):
         self.slow = slow  # seconds a 'timeout' fault sleeps: keep it above the client's read timeout
+        self.hang = hang  # seconds a 'hang' fault waits after its headers before it closes
         self.drip_interval = drip_interval
         self.bomb_size = bomb_size
         self.requests: list[Recorded] = []
@@ -361,6 +364,16 @@ class Replay:
                 h.wfile.write(body[i:i + 1])
                 h.wfile.flush()
                 time.sleep(self.drip_interval)
+        elif kind == "hang":  # headers, a first byte, then nothing until the connection is dropped
+            h.send_response(200)
+            h.send_header("Content-Type", ctype)
+            h.send_header("Content-Length", str(len(body)))
+            h.send_header("Connection", "close")
+            h.close_connection = True
+            h.end_headers()
+            h.wfile.write(body[:1])
+            h.wfile.flush()
+            time.sleep(self.hang)
         elif kind == "gzipbomb":
             self._send(h, 200, gzip_bomb(self.bomb_size), {"Content-Type": ctype, "Content-Encoding": "gzip, gzip"})
         elif kind == "drop":

@@ -236,3 +236,38 @@ def test_configured_deadlines_fit_in_the_nightly_job():
     minutes = int(re.search(r"timeout-minutes: (\d+)", workflow).group(1))
     total = sum(s.deadline for s in config.sources)
     assert total <= 0.8 * minutes * 60, f"{total:.0f} s of source deadlines in a {minutes}-minute job"
+
+
+def test_a_held_release_date_keeps_its_release_name(tmp_path, replay):
+    """A newest release deleted upstream: the date would go back, so name and date stay together."""
+    import json as jsonlib
+
+    gh = DATA / "github"
+    root = tmp_path / "registry"
+    (root / "curated/software").mkdir(parents=True)
+    (root / "curated/software/silx.yaml").write_text(
+        "id: silx\nname: silx\ndescription: Data analysis.\nhomepage: http://www.silx.org/\n"
+        "repository: https://github.com/silx-kit/silx\n")
+    replay.add("gh/repos/silx-kit/silx", gh / "repo_silx.json")
+    replay.add("gh/repos/silx-kit/silx/branches/main", gh / "branch_main_silx.json")
+    release = jsonlib.loads((gh / "release_latest_silx.json").read_text())
+    replay.add("gh/repos/silx-kit/silx/releases/latest", release)
+    config = HarvestConfig("s", (SourceConfig("github-software", "github", "software", replay.url("gh/"),
+                                              {"mode": "rest"}),))
+    kw = dict(registry=root, state_path=tmp_path / "state.json", cache_dir=tmp_path / "cache",
+              settings=make_settings(replay))
+    run(config, **kw)
+    path = root / "harvested/software/silx.yaml"
+    first = load_file(path).data["facts"]
+    older = dict(release, tag_name="v2.1.0", name="v2.1.0", published_at="2026-05-01T08:00:00Z")
+    replay.clear("gh/repos/silx-kit/silx/releases/latest")
+    replay.add("gh/repos/silx-kit/silx/releases/latest", older)
+    report = run(config, **kw)
+    facts = load_file(path).data["facts"]
+    assert (facts["latest_release"], facts["latest_release_date"]) == (first["latest_release"],
+                                                                       first["latest_release_date"])
+    assert [f.field for f in report.rows[0].outcome.figures] == ["facts.latest_release_date"]
+    assert "held" in load_file(path).data["provenance"]["facts.latest_release"]["error"]
+    run(config, **kw, allow_shrink=["github-software"])
+    facts = load_file(path).data["facts"]
+    assert (facts["latest_release"], facts["latest_release_date"]) == ("v2.1.0", "2026-05-01T08:00:00+00:00")

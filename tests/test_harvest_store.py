@@ -227,3 +227,12 @@ def test_unreadable_state_file_starts_afresh(tmp_path):
 def test_records_without_usable_ids_are_skipped(tmp_path, bad):
     out = apply(tmp_path, TESS, [{"id": bad, "title": "x"}, event(1)])
     assert out.new == 1 and out.problems
+
+
+def test_an_item_dropped_for_its_id_withdraws_nothing(tmp_path):
+    """A listing with an item the store cannot use is incomplete: the earlier records stay listed."""
+    apply(tmp_path, TESS, [event(1), event(2)])
+    out = apply(tmp_path, TESS, [event(1), {"id": "Not A Slug!", "title": "x"}], DAY2)
+    assert out.withdrawn == 0 and "withdrawn" not in harvested(tmp_path, "events", "tess-event-2")
+    assert [(i.code, i.item) for i in out.items] == [("dropped", "Not A Slug!")]
+    assert any("none withdrawn" in p for p in out.problems)

@@ -13,7 +13,9 @@ from .userfile import printable
 def _fmt_row(i: int, n: int, row: dict) -> str | None:
     if row["status"] == "skipped":
         return None
-    head = f"[{i:>3}/{n}] {printable(row['dataset'])} × {row['codec']}"
+    variant = row.get("variant")
+    head = f"[{i:>3}/{n}] {printable(row['dataset'])} × {row['codec']}" + (
+        f" [{variant}]" if variant and variant != "reference" else "")
     if row["status"] == "failed":
         return f"{head}: FAILED {printable(row.get('reason'))}"
     bits = []
@@ -65,12 +67,14 @@ def _minutes(seconds: float) -> str:
 @click.option("--pue", type=click.FloatRange(1.0), default=1.67, show_default=True, help="Data-centre PUE.")
 @click.option("--grid-intensity", type=click.FloatRange(0), default=75.0, show_default=True,
               help="Grid carbon intensity, gCO2e/kWh (75: France, as in the LEAPS data strategy talk).")
+@click.option("--real-data", type=click.Path(file_okay=False, exists=True, path_type=Path),
+              help="Folder with the real calibration frames (Pilatus AgBeh, FOCUS counts) for the exposure curves.")
 @click.option("--list", "list_only", is_flag=True, help="List datasets of FILE (or the suite's datasets and codecs).")
 def bench(targets: tuple[str, ...], profile: str, suite_path: Path, out_dir: Path | None,
           codec_names: tuple[str, ...], dataset_names: tuple[str, ...], reps: int | None, timeout: float | None,
           sample_mb: float, strategy: str, seed: int, allow_fill: bool, allow_external: bool, lossy_integers: bool,
           error_bound: str | None, scheduler: str | None,
-          watts_per_core: float, pue: float, grid_intensity: float, list_only: bool) -> None:
+          watts_per_core: float, pue: float, grid_intensity: float, real_data: Path | None, list_only: bool) -> None:
     """Benchmark hdf5plugin and h5py codecs on PaN-like data, or on your own HDF5 files.
 
     Without FILE, runs the bundled suite (`--profile quick`, about two minutes on 2 cores) and
@@ -115,6 +119,7 @@ def bench(targets: tuple[str, ...], profile: str, suite_path: Path, out_dir: Pat
             _list_suite(prof)
             return
         sess = session.suite_session(prof, settings, dataset_names, codec_names)
+        sess.real_data = real_data
         out = out_dir or default_results_dir()
     sess.scheduler = scheduler
 
@@ -124,6 +129,7 @@ def bench(targets: tuple[str, ...], profile: str, suite_path: Path, out_dir: Pat
         scale = max(0.2, prof.budget_s / seconds)
         sess = session.suite_session(prof, settings, dataset_names, codec_names, scale=scale)
         sess.scheduler = scheduler
+        sess.real_data = real_data
         click.echo(f"estimate {_minutes(seconds)} is over the {prof.budget_s} s budget: datasets scaled to {scale:.0%}")
         seconds, n_measure, n_skip = session.estimate(sess, known)
     source = "previous run" if known else "typical speeds"
@@ -172,6 +178,11 @@ def _list_suite(prof) -> None:
     for name in prof.codecs:
         c = configs.get_codec(name)
         click.echo(f"  codec {name}: {c.label}" + (f" — {c.note}" if c.note else ""))
+    for key, value in sorted(prof.dimensions.items()):
+        click.echo(f"  dimension {key}: {', '.join(map(str, value))}")
+    if prof.exposure:
+        click.echo(f"  exposure: {', '.join(map(str, prof.exposure.get('levels') or []))} counts per pixel; "
+                   f"codecs {', '.join(prof.exposure.get('codecs') or [])}")
 
 
 def _user_session(targets, prof, settings, codec_names, sample_mb, allow_external, list_only, options):
@@ -180,6 +191,7 @@ def _user_session(targets, prof, settings, codec_names, sample_mb, allow_externa
     from .userfile import UserFileError, list_datasets, parse_target, printable, sample_source
 
     sources = []
+    extra: dict = {}
     for target in targets:
         path, dset = parse_target(target)
         try:
@@ -190,10 +202,14 @@ def _user_session(targets, prof, settings, codec_names, sample_mb, allow_externa
                     click.echo(f"  {path}:{printable(r['path'])}  {r['shape']} {r['dtype']} chunks={r['chunks']} "
                                f"filters={r['filters']}" + (f"  ({printable(r['note'])})" if r.get("note") else ""))
                 continue
-            sources.append(sample_source(path, dset, int(sample_mb * 1e6), allow_external=allow_external, **options))
+            make = sample_source(path, dset, int(sample_mb * 1e6), allow_external=allow_external, **options)
+            sample = make()
+            extra[sample.name] = [configs.as_stored(sample.params["pipeline_in_file"],
+                                                    chunked=sample.params["layout"] == "chunked")]
+            sources.append(make)
         except UserFileError as exc:
             raise click.ClickException(str(exc)) from None
     if not sources:
         return None
     names = codec_names or prof.codecs
-    return Session("user", sources, [configs.get_codec(n) for n in names], settings)
+    return Session("user", sources, [configs.get_codec(n) for n in names], settings, extra=extra)

@@ -8,6 +8,7 @@ Lossy entries set their absolute error bound relative to the data's noise σ.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -73,6 +74,8 @@ class Codec:
     prior_mbps: tuple[float, float] = (500.0, 1000.0)  # rough write/read speed, for estimates only
     note: str = ""
     tags: frozenset[str] = field(default_factory=frozenset)
+    variant: str = ""  # a dimension of the suite: "threads=N", "direct", "chunk=K", "tile=T" ("" = reference)
+    explicit: Mapping[str, Any] | None = None  # create_dataset options carried to the child as data (as stored)
 
     def kwargs(self, error_bound: float | None = None) -> dict:
         """Keyword arguments for h5py's create_dataset."""
@@ -82,6 +85,18 @@ class Codec:
                        noise_sigma: float | None = None, lossy_integers: bool = False) -> str | None:
         """Why this configuration does not apply to such data, or None when it does."""
         dtype = np.dtype(dtype)
+        if self.explicit is not None and "unsupported" in self.explicit:
+            return str(self.explicit["unsupported"])
+        if self.variant == "direct":
+            from .direct import reason_unavailable
+
+            why = reason_unavailable(self.name)
+            if why:
+                return why
+        if self.variant.startswith(("chunk=", "tile=")) and (chunks is None or len(chunks) < 3):
+            return "chunk-shape variants need a stack of 2-D frames"
+        if self.variant.startswith("tile=") and chunks and min(chunks[-2:]) < 2 * int(self.variant.split("=")[1]):
+            return "tiles only for frames at least twice the tile side"
         if self.filter_id is not None and not _filter_available(self.filter_id):
             return f"HDF5 filter {self.filter_id} is not available in this build"
         if self.lossy:
@@ -96,6 +111,9 @@ class Codec:
             if why:
                 return why
         return None
+
+    def with_variant(self, variant: str) -> Codec:
+        return dataclasses.replace(self, variant=variant)
 
     def describe(self) -> dict:
         return {"name": self.name, "label": self.label, "family": self.family, "filter_id": self.filter_id,
@@ -229,6 +247,35 @@ CODECS: tuple[Codec, ...] = (
 )
 
 _BY_NAME = {c.name: c for c in CODECS}
+
+THREADED = frozenset(c.name for c in CODECS if c.name.startswith(("blosc-", "blosc2-")) and not c.lossy)
+
+
+def as_stored(pipeline: list[list], chunked: bool = True) -> Codec:
+    """The file's own filter pipeline as a configuration: "what do I have now" beside the codecs.
+
+    `pipeline` is [[filter id, flags, [cd values]], ...] as read from the dataset."""
+    opts: dict[str, Any] = {}
+    main = [(fid, cd) for fid, _flags, cd in pipeline if fid not in (2, 3)]
+    if any(fid == 2 for fid, _f, _cd in pipeline):
+        opts["shuffle"] = True
+    if any(fid == 3 for fid, _f, _cd in pipeline):
+        opts["fletcher32"] = True
+    if len(main) > 1:
+        opts = {"unsupported": f"the file chains {len(main)} compression filters; only one is reproduced"}
+    elif main:
+        fid, cd = main[0]
+        if fid == 1:
+            opts.update(compression="gzip", compression_opts=int(cd[0]) if cd else 4)
+        elif fid == 32000:
+            opts["compression"] = "lzf"
+        elif fid in (4, 5, 6):
+            opts = {"unsupported": f"HDF5 built-in filter {fid} (szip/nbit/scale-offset) is not reproduced"}
+        else:
+            opts.update(compression=int(fid), compression_opts=[int(v) for v in cd])
+    label = "as stored in the file: " + (", ".join(f"filter {p[0]}" for p in pipeline) or "no filter")
+    return Codec("as-stored", label, "file", None, dict(opts), lambda _eb: dict(opts), explicit=dict(opts),
+                 chunked=chunked, prior_mbps=(300, 600), note="the file's own filters and chunks")
 
 
 def get_codec(name: str) -> Codec:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import statistics
 import sys
 import time
 import traceback
@@ -37,6 +38,8 @@ class Task:
     mask_value: float | None = None
     ref_hash: str = ""
     timeout_s: float = 120.0
+    variant: str = ""  # "", "threads=N", "direct", "chunk=K" (frames per chunk) or "tile=T"
+    options: dict | None = None  # explicit create_dataset options (a user file's own pipeline, "as stored")
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -50,8 +53,25 @@ class Task:
 
     @property
     def h5_path(self) -> Path:
-        safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in f"{self.dataset}--{self.codec}")
+        safe = "".join(c if c.isalnum() or c in "-_." else "_"
+                       for c in f"{self.dataset}--{self.codec}--{self.variant}")[:180]
         return Path(self.work_dir) / f"{safe}.h5"
+
+    @property
+    def threads(self) -> int | None:
+        return int(self.variant.split("=")[1]) if self.variant.startswith("threads=") else None
+
+    def chunk_shape(self, shape: tuple[int, ...]) -> tuple[int, ...] | None:
+        """The chunks of this variant: the sample's, K frames per chunk, or T×T tiles of a frame."""
+        if self.chunks is None:
+            return None
+        chunks = list(self.chunks)
+        if self.variant.startswith("chunk="):
+            chunks[0] = min(shape[0], int(self.variant.split("=")[1]))
+        elif self.variant.startswith("tile="):
+            t = int(self.variant.split("=")[1])
+            chunks[-2:] = [min(t, shape[-2]), min(t, shape[-1])]
+        return tuple(chunks)
 
 
 def _timed(fn) -> tuple[float, float]:
@@ -76,36 +96,81 @@ def run_hdf5(task: Task, data: np.ndarray) -> dict:
     import h5py
     import hdf5plugin  # noqa: F401  registers the plugin filters
 
-    codec = get_codec(task.codec)
-    kwargs = codec.kwargs(task.error_bound)
-    chunks = task.chunks if codec.chunked else None
+    codec = get_codec(task.codec) if task.options is None else None
+    kwargs = _as_options(task.options) if task.options is not None else codec.kwargs(task.error_bound)
+    lossy = bool(codec and codec.lossy)
+    chunks = task.chunk_shape(data.shape) if (codec is None or codec.chunked) else None
     path = task.h5_path
     result: dict = {"write_s": [], "write_cpu_s": [], "read_s": [], "read_cpu_s": [], "stored_sizes": []}
     back = np.empty_like(data)
     back.fill(0)  # touch the pages now, not inside the first timed read
+    direct = None
+    if task.variant == "direct":
+        from .direct import codec_pair, read_chunks, write_chunks
+
+        encode, decode = codec_pair(task.codec, dict(codec.options), data.dtype)
+        direct = (encode, decode, read_chunks, write_chunks)
     _warm_up(h5py, path, data, chunks, kwargs)
     for _ in range(task.reps):
         with h5py.File(path, "w") as f:
             ds = f.create_dataset("data", shape=data.shape, dtype=data.dtype, chunks=chunks, **kwargs)
 
             def write(ds=ds, f=f) -> None:
-                ds[...] = data
+                if direct:
+                    direct[3](ds, data, chunks, direct[0])
+                else:
+                    ds[...] = data
                 f.flush()
             w, wc = _timed(write)
             result["stored_sizes"].append(int(ds.id.get_storage_size()))
         with h5py.File(path, "r") as f:
             ds = f["data"]
-            r, rc = _timed(lambda ds=ds: ds.read_direct(back))
+            if direct:
+                r, rc = _timed(lambda ds=ds: direct[2](ds, back, chunks, direct[1]))
+            else:
+                r, rc = _timed(lambda ds=ds: ds.read_direct(back))
         result["write_s"].append(w)
         result["write_cpu_s"].append(wc)
         result["read_s"].append(r)
         result["read_cpu_s"].append(rc)
     with h5py.File(path, "r") as f:
         result.update(filter_mask_check(f["data"]))
+    if direct is None and data.ndim >= 2:
+        result.update(partial_reads(h5py, path, data.shape, task.reps))
     result["stored_bytes"] = result["stored_sizes"][-1]
     result["size_deterministic"] = len(set(result["stored_sizes"])) == 1
-    result.update(_check(task, data, back, codec.lossy))
+    result["chunks_used"] = list(chunks) if chunks else None
+    result.update(_check(task, data, back, lossy))
     return result
+
+
+ROI = 64  # side of the region of interest read from one frame
+
+
+def partial_reads(h5py, path: Path, shape: tuple[int, ...], reps: int) -> dict:
+    """Time to read one frame from the middle, and a ROI×ROI region of it, with no chunk cache
+    (each read decodes every chunk it touches, as the first look at a frame does)."""
+    mid = shape[0] // 2
+    y0, x0 = max(0, shape[-2] // 2 - ROI // 2), max(0, shape[-1] // 2 - ROI // 2)
+    lead = (mid,) + (0,) * (len(shape) - 3)
+    roi = (*lead, slice(y0, y0 + ROI), slice(x0, x0 + ROI))
+    frame_s, roi_s = [], []
+    for _ in range(max(3, reps)):
+        for sel, out in ((lead, frame_s), (roi, roi_s)):
+            with h5py.File(path, "r", rdcc_nbytes=0) as f:
+                ds = f["data"]
+                t0 = time.perf_counter()
+                ds[sel]
+                out.append(time.perf_counter() - t0)
+    return {"frame_read_ms": 1000 * statistics.median(frame_s), "roi_read_ms": 1000 * statistics.median(roi_s)}
+
+
+def _as_options(options: dict) -> dict:
+    """JSON-carried create_dataset options back to what h5py takes (tuples, not lists)."""
+    out = dict(options)
+    if isinstance(out.get("compression_opts"), list):
+        out["compression_opts"] = tuple(out["compression_opts"])
+    return out
 
 
 def nan_inf_probe(codec_name: str, dtype: str, work_dir: str, error_bound: float = 1e-3) -> dict:
@@ -193,6 +258,9 @@ def steady_allocator() -> str | None:
 def measure(task: Task) -> dict:
     """Entry point inside the isolated process: never raises, returns a result dict."""
     steady_allocator()
+    if task.threads:
+        # Blosc and Blosc2 read these for every chunk; OpenMP builds of Bitshuffle at start.
+        os.environ["BLOSC_NTHREADS"] = os.environ["OMP_NUM_THREADS"] = str(task.threads)
     try:
         data = np.load(task.data_path, mmap_mode=None, allow_pickle=False)
         if task.codec == "memcpy":

@@ -7,11 +7,16 @@ from dataclasses import dataclass
 BASELINES = frozenset({"memcpy", "none-contiguous", "none-chunked"})
 
 
+def is_reference(r: dict) -> bool:
+    """The reference measurement (not a threads, direct or chunk-shape variant)."""
+    return r.get("variant") in (None, "", "reference")
+
+
 def measured(rows: list[dict], lossy: bool | None = None, codecs: dict | None = None) -> list[dict]:
     """Compressing rows that passed every check (optionally only lossless or only lossy)."""
     out = []
     for r in rows:
-        if r["status"] != "ok" or r["codec"] in BASELINES or not r.get("ratio"):
+        if r["status"] != "ok" or r["codec"] in BASELINES or not r.get("ratio") or not is_reference(r):
             continue
         is_lossy = bool(codecs and codecs.get(r["codec"], {}).get("lossy"))
         if lossy is not None and is_lossy != lossy:

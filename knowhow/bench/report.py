@@ -25,6 +25,13 @@ COLUMNS: tuple[tuple[str, str, str, str], ...] = (
     ("dataset", "string", "", "dataset name (generated sample, or file:path for a user's file)"),
     ("kind", "string", "", "data kind, used to group results and recommendations"),
     ("codec", "string", "", "codec configuration name (stable)"),
+    ("variant", "string", "", "suite dimension: 'reference' ( 1 thread, filter pipeline, the sample's chunks), "
+     "'threads=N', 'direct' (write_direct_chunk / read_direct_chunk + the codec's Python library), 'chunk=K' "
+     "(K frames per chunk) or 'tile=T' (T×T tiles)"),
+    ("threads", "integer", "", "codec threads (BLOSC_NTHREADS) of a threads variant"),
+    ("chunks_used", "string", "", "chunk shape of the measurement"),
+    ("frame_read_ms", "number", "ms", "read one frame from the middle, no chunk cache (median)"),
+    ("roi_read_ms", "number", "ms", "read a 64×64 region of one frame, no chunk cache (median)"),
     ("status", "string", "", "ok, stored-raw (filter not applied), failed, or skipped (not applicable)"),
     ("reason", "string", "", "why skipped or failed, or a note on a partial result"),
     ("ratio", "number", "", "raw bytes / stored bytes"),
@@ -43,6 +50,10 @@ COLUMNS: tuple[tuple[str, str, str, str], ...] = (
     ("read_mbps_max", "number", "MB/s", "fastest repetition"),
     ("write_mb_per_cpu_s", "number", "MB/CPU-s", "raw MB per CPU-second of the writing process (stable under load)"),
     ("read_mb_per_cpu_s", "number", "MB/CPU-s", "raw MB per CPU-second of the reading process"),
+    ("write_mb_per_cpu_s_min", "number", "MB/CPU-s", "write MB per CPU-second, slowest repetition"),
+    ("write_mb_per_cpu_s_max", "number", "MB/CPU-s", "write MB per CPU-second, fastest repetition"),
+    ("read_mb_per_cpu_s_min", "number", "MB/CPU-s", "read MB per CPU-second, slowest repetition"),
+    ("read_mb_per_cpu_s_max", "number", "MB/CPU-s", "read MB per CPU-second, fastest repetition"),
     ("write_cpu_s", "number", "s", "CPU time of one write, median"),
     ("read_cpu_s", "number", "s", "CPU time of one read, median"),
     ("write_wall_s", "number", "s", "wall time of one write, median"),
@@ -94,16 +105,20 @@ def _round(value: Any) -> Any:
 
 def clean_row(row: dict) -> dict:
     """Only the published columns, rounded; absent values are null."""
-    return {name: _round(row.get(name)) for name in COLUMN_NAMES}
+    out = {name: _round(row.get(name)) for name in COLUMN_NAMES}
+    out["variant"] = out["variant"] or "reference"
+    if isinstance(out.get("chunks_used"), list):
+        out["chunks_used"] = "×".join(str(c) for c in out["chunks_used"])
+    return out
 
 
 def document(rows: list[dict], *, profile: str, samples: list[dict], codecs: list[dict], provenance: dict,
-             energy_model: dict, settings: dict) -> dict:
+             energy_model: dict, settings: dict, exposure: dict | None = None) -> dict:
     """The whole results document, as written to results.json."""
     return _round({
         "format": FORMAT, "version": VERSION, "profile": profile,
         "provenance": provenance, "energy_model": energy_model, "settings": settings,
-        "datasets": samples, "codecs": codecs,
+        "datasets": samples, "codecs": codecs, "exposure": exposure,
         "results": [clean_row(r) for r in rows],
     })
 
@@ -114,7 +129,7 @@ def json_schema() -> dict:
     props = {name: {"type": [types[t], "null"], "description": desc + (f" [{unit}]" if unit else "")}
              for name, t, unit, desc in COLUMNS}
     props["status"] = {"enum": list(STATUSES), "description": props["status"]["description"]}
-    for key in ("dataset", "codec", "kind"):
+    for key in ("dataset", "codec", "kind", "variant"):
         props[key] = {"type": "string", "description": props[key]["description"]}
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -124,6 +139,8 @@ def json_schema() -> dict:
         "properties": {
             "format": {"const": FORMAT}, "version": {"const": VERSION}, "profile": {"type": "string"},
             "provenance": {"type": "object"}, "energy_model": {"type": "object"}, "settings": {"type": "object"},
+            "exposure": {"type": ["object", "null"], "description": "ratio against mean counts per pixel, per "
+                         "generator and codec; real calibration frames beside the generators at their exposure"},
             "datasets": {"type": "array", "items": {"type": "object", "required": ["name", "kind", "dtype", "shape"]}},
             "codecs": {"type": "array", "items": {"type": "object", "required": ["name", "family", "options"]}},
             "results": {"type": "array", "items": {"type": "object", "required": list(COLUMN_NAMES),
@@ -139,10 +156,10 @@ def table_schema() -> dict:
         f = {"name": name, "type": t, "description": desc + (f" [{unit}]" if unit else "")}
         if name == "status":
             f["constraints"] = {"required": True, "enum": list(STATUSES)}
-        if name in ("dataset", "codec"):
-            f["constraints"] = {"required": True}
+        if name in ("dataset", "codec", "variant"):
+            f["constraints"] = {"required": True} if name != "variant" else {}
         fields.append(f)
-    return {"fields": fields, "primaryKey": ["dataset", "codec"], "missingValues": [""]}
+    return {"fields": fields, "primaryKey": ["dataset", "codec", "variant"], "missingValues": [""]}
 
 
 def to_csv(rows: list[dict]) -> str:

@@ -34,6 +34,7 @@ from .validate import array_hash
 
 log = logging.getLogger(__name__)
 
+REFERENCE = "reference"  # the variant of the reference measurement: 1 thread, filter pipeline, sample's chunks
 THREAD_ENV = ("BLOSC_NTHREADS", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
 
@@ -59,6 +60,10 @@ class Isolation(Protocol):
 
 def _child(mode: str, payload: dict, conn) -> None:
     from .measure import dispatch
+
+    if mode == "probe":  # codecs fed NaN/Inf print C-level errors; the verdict is the result
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 2)
 
     conn.send(dispatch(mode, payload))
     conn.close()
@@ -203,7 +208,7 @@ class Settings:
     timeout_s: float = 120.0
     energy: metrics.EnergyModel = field(default_factory=metrics.EnergyModel)
     lossy_integers: bool = False
-    error_bound: tuple[str, float] | None = None  # ("abs" | "range" | "sigma", value): overrides each codec's σ multiple
+    error_bound: tuple[str, float] | None = None  # (abs | range | sigma, value): replaces each codec σ multiple
 
 
 ERROR_MODES = {"abs": "absolute, in data units", "range": "relative to the sample's value range",
@@ -224,7 +229,8 @@ def parse_error_bound(text: str) -> tuple[str, float]:
 
 
 def skipped_row(sample: Sample, codec: Codec, reason: str) -> dict:
-    return {"dataset": sample.name, "kind": sample.kind, "codec": codec.name, "status": "skipped", "reason": reason}
+    return {"dataset": sample.name, "kind": sample.kind, "codec": codec.name, "variant": codec.variant or REFERENCE,
+            "status": "skipped", "reason": reason}
 
 
 def plan(samples_and_codecs: Iterable[tuple[Sample, list[Codec]]], settings: Settings) -> list[tuple[Sample, Codec,
@@ -262,10 +268,13 @@ def measure_pair(sample: Sample, codec: Codec, data_path: Path, work_dir: Path, 
     """Measure one applicable pair in isolation, re-read it in a fresh process, and summarise."""
     eb, eb_mode = error_bound_for(sample, codec, settings)
     task = Task(sample.name, codec.name, str(data_path), str(work_dir), sample.chunks, settings.reps, eb,
-                sample.noise.sigma_ref if sample.noise else None, sample.mask_value, ref_hash, settings.timeout_s)
+                sample.noise.sigma_ref if sample.noise else None, sample.mask_value, ref_hash, settings.timeout_s,
+                codec.variant, dict(codec.explicit) if codec.explicit is not None else None)
     t0 = time.perf_counter()
     outcome = isolation.call("measure", {"task": task.to_dict()}, settings.timeout_s)
-    row: dict = {"dataset": sample.name, "kind": sample.kind, "codec": codec.name, "error_bound": eb,
+    row: dict = {"dataset": sample.name, "kind": sample.kind, "codec": codec.name,
+                 "variant": codec.variant or REFERENCE,
+                 "error_bound": eb,
                  "error_bound_mode": eb_mode, "exit_code": outcome.exit_code}
     raw = outcome.result
     if raw is None:
@@ -281,7 +290,10 @@ def measure_pair(sample: Sample, codec: Codec, data_path: Path, work_dir: Path, 
                                           "size_deterministic", "max_error", "rmse", "psnr", "max_rel_error",
                                           "pearson_r", "bound_held", "eb_over_sigma", "added_variance",
                                           "rmse_over_sigma", "mask_preserved", "nonfinite_preserved",
-                                          "peak_rss_bytes", "nan_inf_preserved") if k in raw})
+                                          "peak_rss_bytes", "nan_inf_preserved", "frame_read_ms",
+                                          "roi_read_ms", "chunks_used") if k in raw})
+    if codec.variant.startswith("threads="):
+        row["threads"] = int(codec.variant.split("=")[1])
     bound = sample.lossy_bound(eb) if codec.lossy and eb else (None if codec.lossy else sample.lossless_bound())
     metrics.add_bound_fraction(row, bound if row.get("ratio") else None)
     if codec.lossy and sample.data.dtype.kind == "f":
@@ -312,7 +324,7 @@ def measure_pair(sample: Sample, codec: Codec, data_path: Path, work_dir: Path, 
     return _finish(row, status, why, t0)
 
 
-PROBE_TIMEOUT_S = 5.0
+PROBE_TIMEOUT_S = 3.0
 _probes: dict[tuple[str, str], bool] = {}
 
 

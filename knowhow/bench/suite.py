@@ -8,7 +8,7 @@ replaces it.
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
@@ -16,7 +16,6 @@ from ..registry.problems import Problem
 from ..registry.yamlio import load_file
 from .configs import CODECS
 from .datasets import DATASETS
-
 
 
 def bundled_suite() -> Path:
@@ -44,6 +43,8 @@ class Profile:
     timeout_s: int = 120
     budget_s: int = 0
     description: str = ""
+    dimensions: dict = field(default_factory=dict)  # the engineer's questions: threads, direct, chunking
+    exposure: dict = field(default_factory=dict)  # ratio against counts per pixel: levels, codecs, frames
 
 
 def load_suite(path: str | Path | None = None) -> dict[str, Profile]:
@@ -89,8 +90,32 @@ def load_suite(path: str | Path | None = None) -> dict[str, Profile]:
                 bad(f"{ptr}/{key}", "type", f"{key} must be a non-negative integer")
                 value = default
             ints[key] = value
+        dims = body.get("dimensions") or {}
+        for key in ("direct", "threads_codecs", "chunk_codecs"):
+            for i, c in enumerate(dims.get(key) or []):
+                if c not in known_codecs:
+                    bad(f"{ptr}/dimensions/{key}/{i}", "unknown-codec", f"unknown codec {c!r}", _near(c, known_codecs))
+        for i, ds in enumerate(dims.get("datasets") or []):
+            if ds not in known_data:
+                bad(f"{ptr}/dimensions/datasets/{i}", "unknown-dataset", f"unknown dataset {ds!r}",
+                    _near(ds, known_data))
+        unknown_keys = set(dims) - {"datasets", "threads", "threads_codecs", "direct", "chunking", "chunk_codecs"}
+        for key in sorted(unknown_keys):
+            bad(f"{ptr}/dimensions/{key}", "unknown-key", f"unknown dimension {key!r}",
+                "use datasets, threads, threads_codecs, direct, chunking, chunk_codecs")
+        exposure = body.get("exposure") or {}
+        for i, level in enumerate(exposure.get("levels") or []):
+            try:
+                ok = float(level) > 0
+            except (TypeError, ValueError):
+                ok = False
+            if not ok:
+                bad(f"{ptr}/exposure/levels/{i}", "type", "a level is a positive number of counts per pixel")
+        for i, c in enumerate(exposure.get("codecs") or []):
+            if c not in known_codecs:
+                bad(f"{ptr}/exposure/codecs/{i}", "unknown-codec", f"unknown codec {c!r}", _near(c, known_codecs))
         out[name] = Profile(name, dict(datasets), tuple(codecs), ints["reps"], ints["timeout_s"], ints["budget_s"],
-                            str(body.get("description", "")))
+                            str(body.get("description", "")), dict(dims), dict(exposure))
     if any(p.severity == "error" for p in problems):
         raise SuiteError(problems)
     return out

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Iterator, Mapping, Protocol
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 log = logging.getLogger(__name__)
 
@@ -178,8 +178,9 @@ class Adapter:
                    headers: Mapping[str, str] | None = None) -> Iterator[dict[str, Any]]:
         """Objects of a JSON-array list endpoint, page after page (`params.max_pages`, default 50).
 
-        Follows `Link: rel="next"` on the same host (GitHub, GitLab) or `X-Next-Page` (GitLab
-        without keyset paging); a next link to another host, or a page seen twice, is refused.
+        Follows `Link: rel="next"` on the same host (GitHub, GitLab; a relative link is resolved
+        against the page it came with) or `X-Next-Page` (GitLab without keyset paging); a next
+        link to another host, or a page seen twice, is refused.
         """
         max_pages = int(self.config.params.get("max_pages", 50))
         origin = urlsplit(url)[:2]
@@ -193,6 +194,7 @@ class Adapter:
                 raise BadResponse(f"{url}: expected a JSON array")
             yield from (i for i in items if isinstance(i, dict))
             nxt = (resp.links.get("next") or {}).get("url")
+            nxt = urljoin(resp.url or url, nxt.strip()) if nxt else None
             page = (resp.headers.get("X-Next-Page") or "").strip()
             if nxt:
                 if urlsplit(nxt)[:2] != origin or nxt in seen:

@@ -331,6 +331,7 @@ class HttpClient:
                 self._check_deadline(url)
                 raise SourceUnavailable(f"{urlsplit(url).netloc}: timed out ({_reason(exc)})") from None
             except requests.RequestException as exc:
+                self._check_deadline(url)  # a read cut short by the source's budget says so
                 raise SourceUnavailable(f"{urlsplit(url).netloc}: {_reason(exc)}") from None
             if resp.status_code not in REDIRECTS or not resp.headers.get("Location"):
                 return resp

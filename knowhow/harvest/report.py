@@ -154,7 +154,7 @@ def _flags(report: RunReport) -> list[str]:
         if len(o.figures) > MAX_LISTED:
             lines.append(f"- {name}: … {len(o.figures) - MAX_LISTED} more figures held (see the JSON report)")
         for code, items in sorted(_by_code(o.items).items()):
-            ids = ", ".join(escape_markdown(i.item, 80) for i in items[:MAX_LISTED])
+            ids = ", ".join(escape_markdown(i.item, 80) or "(no id)" for i in items[:MAX_LISTED])
             more = f" and {len(items) - MAX_LISTED} more" if len(items) > MAX_LISTED else ""
             lines.append(f"- {name}: {_plural(len(items), ITEM_WORDS.get(code, code))}: {ids}{more}")
     return lines

@@ -42,6 +42,8 @@ log = logging.getLogger(__name__)
 
 ERRORS_KEY = "_errors"  # optional in an adapter's record: {field: message} kept in provenance
 FIXED = ("id",)
+# A figure and the fact it dates: when the figure is held, its companion is held with it.
+COMPANIONS = {"facts.latest_release_date": "facts.latest_release", "facts.pypi_release_date": "facts.pypi_version"}
 _SLUG = re.compile(SLUG)
 
 
@@ -177,7 +179,10 @@ class HarvestStore:
             out.reset = getattr(error, "reset", None)
             self._failed(src, st, out)
             return out
+        dropped = len(out.items)
         records = self._checked(src, records, out)
+        if any(i.code == "dropped" for i in out.items[dropped:]):
+            complete = False  # an item without a usable id may be one that is still listed upstream
         if previous and len(records) < src.min_keep_ratio * len(previous):
             previous = [k for k in previous if not self._ended(k)]  # ended events leave listings normally
         if previous and len(records) < src.min_keep_ratio * len(previous) and not allow_shrink:
@@ -271,6 +276,7 @@ class HarvestStore:
         prov = {k: dict(v) for k, v in old_prov.items()}
         incoming = flatten({k: v for k, v in record.items() if k not in FIXED})
         errors = dict(errors)
+        held_before = len(out.figures)
         diff: dict[str, tuple[Any, Any]] = {}
         for name, value in sorted(incoming.items()):
             owner = (prov.get(name) or {}).get("source")
@@ -299,6 +305,14 @@ class HarvestStore:
             elif name in flat_new:
                 diff[name] = (flat_new.pop(name), None)
                 prov.pop(name, None)
+        held = {f.field for f in out.figures[held_before:]}
+        for name, companion in COMPANIONS.items():
+            if name in held and companion in diff and companion in flat_old:
+                # A held date keeps its release name with it, so the pair never disagrees.
+                flat_new[companion] = flat_old[companion]
+                prov[companion] = dict(old_prov.get(companion) or prov[companion])
+                diff.pop(companion)
+                errors.setdefault(companion, errors[name])
         for name, p in prov.items():
             if p.get("source") != src.name:
                 continue

@@ -40,6 +40,7 @@ class SiteInput:
     stale: dict[str, dict[str, str]] = field(default_factory=dict)  # "kind/id" -> {stale_since, source, error}
     schemas: dict[str, str] = field(default_factory=dict)  # kind -> JSON text
     compression_md: str | None = None
+    compression_files: dict[str, bytes] = field(default_factory=dict)  # results offered for download
     issue_forms: list[tuple[str, str]] = field(default_factory=list)  # (file name, form name)
 
     def edit_url(self, rec: Merged) -> str | None:
@@ -59,6 +60,7 @@ def gather(reg: Registry, repo_root: Path, today: date | None = None, repo_url: 
     inp.stale = read_stale(repo_root / HARVEST_STATE, repo_root / HARVEST_SOURCES, inp.today)
     inp.schemas = read_schemas(reg.root)
     inp.compression_md = compression_markdown(repo_root / "codecs" / "results")
+    inp.compression_files = compression_files(repo_root / "codecs" / "results") if inp.compression_md else {}
     inp.issue_forms = issue_forms(repo_root / ".github" / "ISSUE_TEMPLATE")
     return inp
 
@@ -215,6 +217,13 @@ def compression_markdown(results_dir: Path) -> str | None:
         log.warning("compression results not rendered: %s", exc)
         return None
     return text if isinstance(text, str) and text.strip() else None
+
+
+def compression_files(results_dir: Path) -> dict[str, bytes]:
+    """The benchmark's results files (CSV, JSON, schema, data package), published beside its page."""
+    from ..bench.page import result_files
+
+    return {f"compression/data/{name}": data for name, data in result_files(results_dir).items()}
 
 
 def issue_forms(folder: Path) -> list[tuple[str, str]]:

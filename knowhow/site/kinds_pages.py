@@ -192,7 +192,7 @@ def links_index(g: Graph) -> str:
             groups: dict[str, list[Merged]] = {}
             for r in recs:
                 groups.setdefault(str(r.data.get("software_category") or ""), []).append(r)
-            subs = [(label("SOFTWARE_CATEGORIES", k) if k else "Other", groups[k])
+            subs = [(label("SOFTWARE_CATEGORIES", k) if k else "Across categories (facility organisations)", groups[k])
                     for k in sorted(groups, key=lambda k: (k == "", label("SOFTWARE_CATEGORIES", k)))]
         else:
             subs = [("", recs)] if recs else []

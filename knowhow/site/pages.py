@@ -51,6 +51,7 @@ def generate(inp: SiteInput) -> dict[str, Content]:
     out["downloads/index.md"] = downloads_page(g, data, out)
     out["contribute/fields/index.md"] = fields_page(inp)
     out["compression/index.md"] = compression_page(inp)
+    out.update(inp.compression_files)
     return out
 
 

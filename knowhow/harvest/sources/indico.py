@@ -101,15 +101,19 @@ class Indico(Adapter):
             results = self._results(body)
             for item in results:
                 if not isinstance(item, dict):
-                    self.problem("a result that is not an object", skipped=True)
+                    self.problem("a result that is not an object", skipped=True, item="", code="dropped")
                     continue
                 if cancelled(item):
                     continue  # not happening: no longer listed, so withdrawn if it was
                 record = map_event(item, source=self.config.name, base_url=base, organisers=organisers,
                                    country=p.get("country"))
                 if record is None:
-                    self.problem(f"event {str(item.get('id'))[:20]!r} has no id, title or readable start date",
-                                 skipped=True)
+                    bad_date = bool(item.get("startDate")) and bool(item.get("title"))
+                    self.problem(f"event {str(item.get('id'))[:20]!r} " + (
+                        f"has an invalid start date {str(item.get('startDate'))[:60]}" if bad_date
+                        else "has no id, title or readable start date"),
+                                 skipped=True, item=str(item.get("id"))[:40],
+                                 code="invalid-date" if bad_date else "dropped")
                     continue
                 if item.get("endDate") and "end" not in record:
                     end = item["endDate"] if isinstance(item["endDate"], dict) else {}

@@ -133,8 +133,13 @@ class TeSS(Adapter):
                 record = map_event(item, source=self.config.name, base_url=base, organisers=organisers) \
                     if isinstance(item, dict) else None
                 if record is None:
-                    self.problem(f"item {str(item.get('id') if isinstance(item, dict) else item)[:40]!r} "
-                               "has no slug, title or readable start", skipped=True)
+                    ident = str(item.get("id") if isinstance(item, dict) else item)[:40]
+                    attrs = (item.get("attributes") if isinstance(item, dict) else None) or {}
+                    bad_date = bool(attrs.get("start")) and attrs.get("title") and attrs.get("slug")
+                    self.problem(f"item {ident!r} " + (f"has an invalid start {str(attrs.get('start'))[:40]!r}"
+                                                       if bad_date else "has no slug, title or readable start"),
+                                 skipped=True, item=str(attrs.get("slug") or ident),
+                                 code="invalid-date" if bad_date else "dropped")
                     continue
                 _, unmapped = f.event_type_and_rest((item.get("attributes") or {}).get("event-types") or [], None)
                 for label in unmapped:
