@@ -210,7 +210,7 @@ def test_keyboard_only(page, base_url):
     page.keyboard.press("Enter")
     page.wait_for_url(base_url + "search/?q=narwhal")
     # on the search page, filters are checkboxes reached with Tab and ticked with Space
-    page.locator("fieldset[data-facet=kind] input").first.wait_for()
+    page.locator("fieldset[data-facet=kind] input:visible").first.wait_for()  # options with no result are hidden
     page.locator("#kh-search-q").focus()
     for _ in range(20):
         page.keyboard.press("Tab")
@@ -298,3 +298,29 @@ def test_events_page_shows_the_feed_of_the_current_filter(page, base_url):
     page.goto(base_url + "events/narwhal-next/", wait_until="networkidle")
     ics = page.get_by_role("link", name="Add this event to your calendar (.ics)")
     assert ics.get_attribute("href") == "narwhal-next.ics"
+
+
+def test_filters_list_only_options_with_results_and_fold_on_a_phone(page, base_url):
+    # Wide: the filters sit beside the results, open; an option with no result for the query is hidden.
+    found = page_results(page, base_url, "narwhalography")
+    assert found and page.locator("[data-kh-filter-box]").evaluate("d => d.open")
+    kinds = page.eval_on_selector_all("fieldset[data-facet=kind] li:not([hidden]) input", "els => els.map(e => e.value)")
+    assert kinds == ["Event"]
+    boxes = page.locator(".kh-search-filters").bounding_box(), page.locator(".kh-results").bounding_box()
+    assert boxes[0]["x"] + boxes[0]["width"] <= boxes[1]["x"]  # side by side
+    # Without a query every option counts; long filters show the first few and offer the rest.
+    page_results(page, base_url, "", kind=["Software"])
+    technique = page.locator("fieldset[data-facet=technique]")
+    shown = technique.locator("li:not([hidden])").count()
+    more = technique.locator(".kh-facet__more")
+    label = more.text_content()
+    assert shown == 8 and label.startswith("Show all ")
+    more.click()
+    assert technique.locator("li:not([hidden])").count() == int(label.rsplit(" ", 1)[1]) > shown
+    assert more.text_content() == "Show fewer" and more.get_attribute("aria-expanded") == "true"
+    # Phone: results first, the filters folded away behind one "Filters" control.
+    page.set_viewport_size({"width": 390, "height": 800})
+    page_results(page, base_url, "narwhalography")
+    assert not page.locator("[data-kh-filter-box]").evaluate("d => d.open")
+    assert page.locator(".kh-results .kh-result").first.bounding_box()["y"] < 800
+    assert page.locator(".kh-search-page [data-kh-more]").is_hidden()

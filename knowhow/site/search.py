@@ -148,7 +148,7 @@ def row_words(rec: Merged) -> str:
 
 def search_page(g: Graph) -> str:
     """The full search page: a query box and filters, filled in by assets/search.js."""
-    return page("Search", render("search.html"), search=False, hide=("toc",))
+    return page("Search", render("search.html"), search=False, hide=("navigation", "toc"))
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,8 @@
   var FILTERS = [["kind", "Kind"], ["facility", "Facility"], ["technique", "Technique"], ["event", "Event"]];
   var HEADER_RESULTS = 8;
   var PAGE_RESULTS = 20;
+  var FACET_SHOWN = 8;  // options per filter before "Show all N"; options with no result are hidden
+  var WIDE = "(min-width: 60em)";  // filters beside the results, open; narrower: a closed "Filters" box
 
   function widen(query) {
     return query.split(/\s+/).filter(Boolean).map(function (word) {
@@ -261,6 +263,7 @@
     var status = root.querySelector("[data-kh-search-status]");
     var list = root.querySelector("[data-kh-results]");
     var more = root.querySelector("[data-kh-more]");
+    var filterBox = root.querySelector("[data-kh-filter-box]");
     var params = new URLSearchParams(location.search);
     var boxes = [], results = [], shown = 0, seq = 0;
     input.value = params.get("q") || "";
@@ -308,6 +311,26 @@
         var c = b.parentNode.querySelector(".kh-count");
         c.textContent = String(n);
         b.parentNode.classList.toggle("kh-zero", n === 0 && !b.checked);
+      });
+      trim();
+    }
+
+    /* Each filter lists the options that still have results (and ticked ones), the first few
+       unless the visitor asked for all; a filter with nothing left is hidden. */
+    function trim() {
+      Array.prototype.forEach.call(holder.querySelectorAll("fieldset.kh-facet"), function (set) {
+        var items = Array.prototype.slice.call(set.querySelectorAll("li"));
+        var live = items.filter(function (li) {
+          return li.querySelector("input").checked || !li.querySelector("label").classList.contains("kh-zero");
+        });
+        var all = set.classList.contains("kh-facet--all");
+        items.forEach(function (li) { li.hidden = live.indexOf(li) === -1; });
+        live.forEach(function (li, i) { li.hidden = !all && i >= FACET_SHOWN; });
+        var toggle = set.querySelector(".kh-facet__more");
+        toggle.hidden = live.length <= FACET_SHOWN;
+        toggle.textContent = all ? "Show fewer" : "Show all " + live.length;
+        toggle.setAttribute("aria-expanded", all ? "true" : "false");
+        set.hidden = live.length === 0;
       });
     }
 
@@ -361,8 +384,14 @@
           boxes.push(box);
         });
         set.appendChild(ul);
+        var toggle = el("button", "kh-facet__more");
+        toggle.type = "button";
+        toggle.addEventListener("click", function () { set.classList.toggle("kh-facet--all"); trim(); });
+        set.appendChild(toggle);
         holder.appendChild(set);
       });
+      filterBox.open = window.matchMedia(WIDE).matches || boxes.some(function (b) { return b.checked; });
+      trim();
       run();
     }).catch(function () {
       status.textContent = "Search is not available here (the index did not load).";
