@@ -41,7 +41,7 @@ README_SHOTS = (("home", 1280), ("software", 1280), ("home", 390))
 
 
 def record_examples(site: Path) -> dict[str, str]:
-    """The first record page of every kind the built site has (any kind: new kinds are found too)."""
+    """The index and first record page of every kind the built site has (new kinds are found too)."""
     out = {}
     for kind_dir in sorted(p for p in site.iterdir() if p.is_dir()):
         pages = sorted(p.parent.name for p in kind_dir.glob("*/index.html") if p.parent.name not in AUX)
@@ -49,6 +49,7 @@ def record_examples(site: Path) -> dict[str, str]:
             pages = [p for p in pages if (kind_dir / p / "index.html").read_text("utf-8").count("kh-record")]
             if pages:
                 out[f"record-{kind_dir.name}"] = f"{kind_dir.name}/{pages[0]}/"
+                out.setdefault(f"index-{kind_dir.name}", f"{kind_dir.name}/")
     return out
 
 

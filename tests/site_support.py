@@ -105,7 +105,7 @@ def write_registry(root: Path, today: date) -> None:
         ("viewer", "Viewer", "Looks at images.", ["visualisation"], [panet[1]], [("beta", "develops")], ["C++"],
          "GPL-3.0-or-later", "maintained", []),
         ("acq", "AcqKit", "Drives detectors.", ["data-acquisition"], [], [("alpha", "supports"), ("beta", "develops")],
-         ["Python"], "BSD-3-Clause", "legacy", []),
+         ["Python", "C", "Fortran", "Rust", "Java", "Go"], "BSD-3-Clause", "legacy", []),  # a facet of 8 options
         ("hostile", HOSTILE_TITLE, HOSTILE_DESCRIPTION, ["workflow"], [], [("gamma", "supports")],
          [HOSTILE_LANGUAGE], "MIT", "active", []),
     ]
@@ -221,6 +221,13 @@ class _Quiet(SimpleHTTPRequestHandler):
         super().send_error(code, message, explain)
 
 
+class _Server(ThreadingHTTPServer):
+    def handle_error(self, request, client_address) -> None:
+        """A browser that drops a request it no longer needs (navigation moved on) is not an error."""
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
 @contextlib.contextmanager
 def serve(directory: Path, prefix: str = "") -> Iterator[str]:
     """Serve a folder on 127.0.0.1 (any free port) from a daemon thread; yields the base URL.
@@ -234,7 +241,7 @@ def serve(directory: Path, prefix: str = "") -> Iterator[str]:
             root = Path(tmp)
             (root / prefix).symlink_to(directory.resolve(), target_is_directory=True)
         handler = functools.partial(_Quiet, directory=str(root), not_found=directory / "404.html")
-        server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        server = _Server(("127.0.0.1", 0), handler)
         thread = threading.Thread(target=server.serve_forever, daemon=True)
         thread.start()
         try:
@@ -280,11 +287,12 @@ def pagefind_fragments(site: Path) -> list[dict]:
 # One record page of every kind in the synthetic registry, for the page-type checks.
 KIND_PAGES = {"software": "software/tomotool/", "events": "events/school-soon/",
               "collaborations": "collaborations/collab-a/", "open_data": "open_data/alpha-portal/",
-              "facilities": "facilities/alpha/"}
+              "facilities": "facilities/alpha/", "news": "news/release-day/", "jobs": "jobs/open-dev/",
+              "funding": "funding/open-call/", "groups": "groups/wg3/", "links": "links/nexus/"}
 # Every page type of the site: the browser checks run over these at phone and desktop width.
 PAGE_TYPES = {
-    "home": "", "software-index": "software/", "events-index": "events/",
-    "collaborations-index": "collaborations/", "open-data-index": "open_data/", "facilities-index": "facilities/",
+    "home": "", **{f"{k}-index": f"{k}/" for k in KIND_PAGES}, "techniques-index": "techniques/",
+    "technique": "techniques/PaNET00001/", "search": "search/",
     **{f"record-{k}": v for k, v in KIND_PAGES.items()},
     "record-archived": "software/viewer/", "calendar": "events/calendar_view/",
     "matrix": "collaborations/participation_matrix/", "trends": "collaborations/trends_chart/",

@@ -258,3 +258,50 @@ def test_page_type_fits_is_accessible_and_loads_nothing_from_elsewhere(sized, ba
         assert p.evaluate(NO_VISIBLE_FOCUS, FOCUSABLE) == []
     finally:
         p.close()
+
+
+def test_phone_filters_open_in_a_drawer_and_long_facets_show_all(browser, base_url):
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    p = context.new_page()
+    p.goto(base_url + "software/", wait_until="networkidle")
+    form, opener = p.locator("form.kh-facets"), p.locator(".kh-filters-open")
+    assert opener.is_visible() and not form.is_visible()  # the first screen shows results, not filters
+    opener.click()
+    assert form.is_visible() and opener.get_attribute("aria-expanded") == "true"
+    assert p.evaluate("document.activeElement.closest('form') !== null")  # focus moved into the drawer
+    p.locator("fieldset[data-facet=facility] input[value=beta]").check()
+    p.keyboard.press("Escape")
+    assert not form.is_visible() and p.evaluate("document.activeElement.classList.contains('kh-filters-open')")
+    assert opener.inner_text() == "Filter software (1)"
+    assert sorted(visible_rows(p, "kh-software")) == ["AcqKit", "TomoTool", "Viewer"]
+    context.close()
+
+
+def test_long_facet_lists_show_six_then_all(page, base_url):
+    page.goto(base_url + "software/", wait_until="networkidle")
+    languages = page.locator("fieldset[data-facet=language]")
+    page.locator("details.kh-facet-box", has=languages).locator("summary").click()  # folded: fifth facet
+    options = languages.locator("li")
+    assert options.count() == 8 and languages.locator("li:visible").count() == 6
+    button = languages.locator(".kh-facet__all")
+    assert button.inner_text() == "Show all 8" and button.get_attribute("aria-expanded") == "false"
+    button.click()
+    assert languages.locator("li:visible").count() == 8 and button.inner_text() == "Show fewer"
+    languages.locator("input[value=Rust]").check()
+    page.reload(wait_until="networkidle")  # a ticked option beyond the sixth shows after reload
+    assert languages.locator("input[value=Rust]").is_visible() and visible_rows(page, "kh-software") == ["AcqKit"]
+
+
+def test_calendar_steps_between_months_without_javascript(browser, base_url):
+    context = browser.new_context(java_script_enabled=False, viewport={"width": 390, "height": 844})
+    p = context.new_page()
+    p.goto(base_url + "events/calendar_view/")
+    shown = p.locator("section.kh-month:visible")
+    assert shown.count() == 1 and shown.first.locator("[aria-current=date]").count() == 1
+    this_month = shown.first.get_attribute("id")
+    shown.first.locator("a.kh-month__step", has_text="›").click()
+    assert p.locator("section.kh-month:visible").count() == 1
+    assert p.locator("section.kh-month:visible").first.get_attribute("id") > this_month
+    p.locator("section.kh-month:visible a", has_text="Back to this month").click()
+    assert p.locator("section.kh-month:visible").first.get_attribute("id") == this_month
+    context.close()

@@ -82,7 +82,7 @@ def test_software_page_install_cite_help_and_report(built):
     query = parse_qs(urlsplit(report).query)
     assert report.startswith(inp.repo_url) and query["template"] == ["5-wrong-entry.yml"]
     assert query["record"] == ["software/tomotool"]
-    assert re.search(r'<ul class="kh-quick">.*Website.*Documentation.*Source code', body)
+    assert re.search(r'<ul class="kh-quick"[^>]*>.*Website.*Documentation.*Source code', body)
 
 
 def test_a_package_name_that_is_not_one_is_never_offered_as_a_command(built):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from functools import lru_cache
 from urllib.parse import quote, urlencode
 from typing import Any
 
@@ -14,7 +15,7 @@ from ..registry.model import KINDS
 from . import jsonld, kinds_pages, search
 from .graph import Graph
 from .indexes import effective_status
-from .render import description_html, page, record_url, render, safe_url, script_json
+from .render import description_html, env, page, record_url, render, safe_url, script_json
 
 # Links a visitor looks for first, in this order, from whichever of these fields a kind has.
 QUICK_LINKS = (("homepage", "Website"), ("website", "Website"), ("url", "Website"), ("documentation", "Documentation"),
@@ -170,10 +171,17 @@ def review_flags(d: dict) -> list[dict[str, str]]:
     return out
 
 
+@lru_cache(maxsize=None)
+def _template(kind: str) -> str:
+    """The kind's own template, or the shared record layout (description, links, origin) for a kind
+    that has none yet, so every new kind gets a complete page."""
+    return f"{kind}.html" if f"{kind}.html" in env().list_templates() else "_record.html"
+
+
 def record_page(g: Graph, rec: Merged, extra: dict[str, Any], links: RecordLinks | None = None) -> str:
     title = g.title(rec)
     body = render(
-        f"{rec.kind}.html", rec=rec, d=rec.data, g=g, u=up, L=links or RecordLinks(g), title=title,
+        _template(rec.kind), rec=rec, d=rec.data, g=g, u=up, L=links or RecordLinks(g), title=title,
         search_block=search.record_block(g, rec), kind_label=KIND_LABELS.get(rec.kind, rec.kind.replace("_", " ")),
         bs=g.badges(rec), description=description_html(rec.data.get("description")), origin=g.origin(rec),
         quick=quick_links(rec), report=report_url(g, rec), review=review_flags(rec.data),

@@ -43,7 +43,15 @@ def env() -> Environment:
                      technique_url=technique_url, doi_url=doi_url, ext_link=ext_link, badges_html=badges_html)
     e.tests["given"] = given
     e.filters["field_label"] = field_label
+    e.filters["path_breaks"] = path_breaks
     return e
+
+
+def path_breaks(path: object) -> Markup:
+    """A file path that may wrap after each '/' and nowhere inside a name (not at its hyphens), escaped."""
+    parts = str(path or "").split("/")
+    return Markup("/<wbr>").join(Markup('<span class="kh-nowrap">{}</span>').format(p) if "-" in p else p
+                                 for p in parts)
 
 
 # Provenance names fields as the model does (facts.latest_release); readers get words.
@@ -76,11 +84,17 @@ def ext_link(url: object, text: object = None, state: str | None = None) -> Mark
     safe = safe_url(url)
     if not safe:
         return Markup.escape(url or "")
-    out = Markup('<a href="{}" rel="nofollow noopener">{}</a>').format(safe, text if text else safe)
+    out = Markup('<a href="{}" rel="nofollow noopener">{}</a>').format(safe, text if text else url_text(safe))
     if state in LINK_STATES:
         key, label_text, title = LINK_STATES[state]
         out += Markup(' <span class="kh-badge kh-badge--{}" title="{}">{}</span>').format(key, title, label_text)
     return out
+
+
+def url_text(url: str) -> str:
+    """A URL as link text: without the scheme and a lone trailing slash (shorter, fewer breaks)."""
+    short = re.sub(r"^https?://", "", url)
+    return short[:-1] if short.endswith("/") and short.count("/") == 1 else short
 
 
 def badges_html(badges: Iterable[Any]) -> Markup:

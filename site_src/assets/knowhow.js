@@ -132,6 +132,10 @@
 
   /* Long facets show their first options and a "Show all N" button; ticked options always show. */
   function showAll(form) {
+    /* A facet with a ticked option (from the URL) is unfolded, so the selection is always in view. */
+    Array.prototype.forEach.call(form.querySelectorAll("details.kh-facet-box"), function (d) {
+      if (d.querySelector("input:checked")) d.open = true;
+    });
     Array.prototype.forEach.call(form.querySelectorAll(".kh-facet__all"), function (button) {
       var set = button.closest("fieldset");
       var label = button.textContent;
