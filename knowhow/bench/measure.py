@@ -275,18 +275,9 @@ def measure(task: Task) -> dict:
 
 
 def _peak_rss() -> int | None:
-    from .runner import _vm_hwm
+    from .runner import own_peak_bytes
 
-    hwm = _vm_hwm(os.getpid())
-    if hwm:
-        return hwm
-    try:
-        import resource
-
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    except (ImportError, OSError):
-        return None
-    return peak if sys.platform == "darwin" else peak * 1024
+    return own_peak_bytes()
 
 
 def verify(task: Task, expected_hash: str) -> dict:
