@@ -43,7 +43,7 @@ def home(g: Graph) -> str:
     body = render("home.html", g=g, u=partial(relurl, ""), counts=counts, upcoming=g.upcoming[:HOME_EVENTS],
                   recent=recent, kind_labels=KIND_LABELS, news=kinds_pages.news_sorted(g)[:kinds_pages.HOME_NEWS])
     return page("Home", body, description="Software, training, IT collaborations and open data of the European "
-                                          "photon and neutron facilities.", search=False, hide=("toc",))
+                                          "photon and neutron facilities.", search=False, hide=("navigation", "toc"))
 
 
 @dataclass
