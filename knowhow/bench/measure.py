@@ -268,16 +268,12 @@ def measure(task: Task) -> dict:
         else:
             out = run_hdf5(task, data)
         out["ok"] = True
-        out["peak_rss_bytes"] = _peak_rss()
+        from .runner import own_peak_bytes  # runner imports this module, so not at the top
+
+        out["peak_rss_bytes"] = own_peak_bytes()
         return out
     except Exception as exc:  # any codec error becomes a recorded failure
         return {"ok": False, "error": _one_line(exc), "trace": traceback.format_exc(limit=3)}
-
-
-def _peak_rss() -> int | None:
-    from .runner import own_peak_bytes
-
-    return own_peak_bytes()
 
 
 def verify(task: Task, expected_hash: str) -> dict:

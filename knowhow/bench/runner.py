@@ -27,7 +27,7 @@ from typing import Protocol
 import numpy as np
 
 from . import metrics
-from .configs import Codec, get_codec
+from .configs import Codec
 from .datasets import Sample
 from .measure import Task
 from .validate import array_hash
@@ -398,7 +398,3 @@ def estimate_seconds(pairs: list[tuple[Sample, Codec, str | None]], settings: Se
         mb = sample.data.nbytes / 1e6
         total += settings.reps * mb * (1 / w + 1 / r) + mb / r + 0.15
     return total
-
-
-def codecs_by_name(names: list[str]) -> list[Codec]:
-    return [get_codec(n) for n in names]
