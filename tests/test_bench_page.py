@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import markdown
@@ -121,8 +122,6 @@ def test_target_is_the_fastest_reader_near_the_bound():
 
 
 def _slug_evil() -> str:
-    import re
-
     return re.sub(r"[^a-z0-9]+", "-", EVIL.lower()).strip("-")[:60]
 
 
@@ -145,7 +144,25 @@ def test_charts_can_be_linked_instead_of_inlined(results):
 def test_committed_quick_run_renders():
     results = ROOT / "codecs" / "results"
     doc = report.read(results)
-    md = render_results_markdown(results)
+    page = render_page(results)
+    md = page.markdown
     for d in doc["datasets"]:
         assert f"<code>{d['name']}</code>" in md
-    assert md.count("<svg") >= len(doc["datasets"])
+        assert f"ratio-speed-{re.sub(r'[^a-z0-9]+', '-', d['name'].lower()).strip('-')[:60]}.svg" in page.charts
+    assert md.count("<svg") == len(page.charts)  # every chart inlined, none left empty
+
+
+def test_threads_table_shows_each_single_thread_reference_once(tmp_path):
+    rows = [_row("pc", "none-chunked", 1.0, 1500, 3000, variant="reference"),
+            _row("pc", "blosc2-lz4", 5.0, 400, 800, variant="reference"),
+            _row("pc", "blosc2-lz4", 5.0, 700, 1300, variant="threads=2", threads=2),
+            _row("pc", "blosc2-lz4", 5.0, 1100, 1900, variant="threads=4", threads=4)]
+    datasets = [{"name": "pc", "kind": "photon-counting diffraction", "dtype": "uint16", "shape": [4, 64, 64],
+                 "chunks": [1, 64, 64], "nbytes": 32768}]
+    codecs = [{"name": n, "family": "hdf5plugin", "options": {}, "lossy": False} for n in ("none-chunked",
+                                                                                             "blosc2-lz4")]
+    md = render_results_markdown(_doc(tmp_path, rows, datasets, codecs))
+    section = md[md.index("<h3>Threads</h3>"):]
+    section = section[:section.index("</table>")]
+    counts = [int(c) for c in re.findall(r"<td><code>blosc2-lz4</code></td><td class=num>(\d+)</td>", section)]
+    assert counts == [1, 2, 4]

@@ -371,36 +371,28 @@ def _threads(page: Page, rows: list[dict], threads: list[dict], chart_prefix: st
     bars, lines = [], [TABLE, "<thead><tr><th>dataset</th><th>codec</th><th class=num>threads</th>"
                        "<th class=num>write MB/s</th><th class=num>read MB/s</th><th class=num>write MB/CPU-s</th>"
                        "<th class=num>read MB/CPU-s</th></tr></thead><tbody>"]
+    shown: list[tuple[dict, int]] = []  # each single-thread reference once, before its threaded variants
     for r in sorted(threads, key=lambda r: (r["dataset"], r["codec"], r.get("threads") or 0)):
         base = _same(rows, r)
-        for row, n in ((base, 1), (r, r.get("threads"))):
-            if row is None:
-                continue
-            bars += [{"codec": row["codec"], "threads": f"{n} thread{'s' if n != 1 else ''}",
-                      "value": row.get("write_mbps") or 0}]
-            lines.append(f"<tr><td><code>{esc(row['dataset'])}</code></td><td><code>{esc(row['codec'])}</code></td>"
-                         f"<td class=num>{n}</td><td class=num>{_n(row.get('write_mbps'))}</td>"
-                         f"<td class=num>{_n(row.get('read_mbps'))}</td><td class=num>{_speed(row, 'write')}</td>"
-                         f"<td class=num>{_speed(row, 'read')}</td></tr>")
+        if base is not None and all(b is not base for b, _ in shown):
+            shown.append((base, 1))
+        shown.append((r, r.get("threads")))
+    for row, n in shown:
+        bars += [{"codec": row["codec"], "threads": f"{n} thread{'s' if n != 1 else ''}",
+                  "value": row.get("write_mbps") or 0}]
+        lines.append(f"<tr><td><code>{esc(row['dataset'])}</code></td><td><code>{esc(row['codec'])}</code></td>"
+                     f"<td class=num>{n}</td><td class=num>{_n(row.get('write_mbps'))}</td>"
+                     f"<td class=num>{_n(row.get('read_mbps'))}</td><td class=num>{_speed(row, 'write')}</td>"
+                     f"<td class=num>{_speed(row, 'read')}</td></tr>")
     lines.append("</tbody>" + END_TABLE)
     title = "Write MB/s by codec threads"
-    svg = charts.grouped_bars(_dedupe(bars), title=title, x_title="write MB/s (wall-clock)", group="threads")
+    svg = charts.grouped_bars(bars, title=title, x_title="write MB/s (wall-clock)", group="threads")
     fig = _figure(page, "threads.svg", svg, chart_prefix, title)
     return ("<h3>Threads</h3><p>Blosc and Blosc2 split a chunk into blocks and compress them on "
             "<code>BLOSC_NTHREADS</code> threads. Wall-clock MB/s shows the gain, MB per CPU-second the cost (it "
             "falls when threads add overhead). On a shared machine the wall-clock gain moves with the other work: "
             "measure it on the node that will run the detector.</p>"
             f'<div class="bench-figure"><div>{fig}</div><div>{"".join(lines)}</div></div>')
-
-
-def _dedupe(items: list[dict]) -> list[dict]:
-    seen, out = set(), []
-    for it in items:
-        key = tuple(sorted(it.items()))
-        if key not in seen:
-            seen.add(key)
-            out.append(it)
-    return out
 
 
 def _direct(page: Page, rows: list[dict], direct: list[dict], chart_prefix: str | None) -> str:
@@ -585,7 +577,7 @@ def _full_table(rows: list[dict], datasets: dict) -> str:
     shown = sorted((r for r in rows if r["status"] != "skipped"),
                    key=lambda r: (order.get(r["dataset"], 99), -(r.get("ratio") or 0)))
     # kh-sortable: the site's script turns each header into a sort button (the order here is the no-JS view).
-    lines = ['<div class="bench-scroll" tabindex="0"><table class="bench-table kh-sortable">',
+    lines = [TABLE.replace("bench-table", "bench-table kh-sortable"),
              "<thead><tr>" + "".join(f"<th{'' if k in TEXT_COLUMNS else ' class=num'}>{esc(t)}</th>"
                                      for k, t in FULL_COLUMNS) + "</tr></thead><tbody>"]
     for r in shown:
