@@ -166,7 +166,7 @@ def run(session: Session, out_dir: Path, progress: runner.ProgressFn | None = No
     prov["thread_variants"] = {name: sorted(int(c.variant.split("=")[1]) for c in group)
                                for name, group in _by_name(c for v in session.extra.values() for c in v
                                                            if c.variant.startswith("threads=")).items()}
-    prov["memory"] = memory_peak(rows, described or [s.describe() for s in samples], isolation)
+    prov["memory"] = memory_peak(rows, described, isolation)
     settings = {"reps": session.settings.reps, "timeout_s": session.settings.timeout_s,
                 "lossy_integers": session.settings.lossy_integers,
                 "error_bound": list(session.settings.error_bound) if session.settings.error_bound else None}

@@ -434,7 +434,7 @@ def load_sample(path: Path, dset_path: str, limit: int, allow_external: bool = F
     finite = np.isfinite(data) if data.dtype.kind == "f" else None
     params = {"file": path.name, "dataset": dset_path, "full_shape": full_shape, "layout": info["layout"],
               "filters_in_file": info["filters"], "pipeline_in_file": info["pipeline"],
-              "chunks_in_file": list(plan.file_chunk) if ds_chunked(info) else None,
+              "chunks_in_file": list(plan.file_chunk) if info["layout"] == "chunked" else None,
               "sample_strategy": strategy, "sample_seed": seed if strategy == "random" else None,
               "sample_unit": list(plan.unit), "sample_units": len(plan.origins), "units_in_dataset": plan.total_units,
               "sample_first_origins": [list(o) for o in plan.origins[:8]],
@@ -444,10 +444,6 @@ def load_sample(path: Path, dset_path: str, limit: int, allow_external: bool = F
               "noise_sigma_estimate": sigma}
     name = f"{path.name}:{dset_path}"
     return Sample(name, "user file", f"{name} (sample of {full_shape})", data, bench_chunks(plan), noise, params)
-
-
-def ds_chunked(info: dict) -> bool:
-    return info["layout"] == "chunked"
 
 
 def _plain(value: object) -> object:
