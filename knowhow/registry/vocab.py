@@ -132,11 +132,11 @@ def panet_alt_labels() -> dict[str, list[str]]:
     return {str(k): [str(a) for a in v] for k, v in (_panet_file().get("alt_labels") or {}).items()}
 
 
-def suggest(value: str, choices, n: int = 1) -> str | None:
+def suggest(value: str, choices, n: int = 1, cutoff: float = 0.6) -> str | None:
     """The nearest choice to value, or None: the 'did you mean' of every error."""
     choices = list(choices)
     lowered = {c.lower(): c for c in choices}
     if value.lower() in lowered:
         return lowered[value.lower()]
-    hits = difflib.get_close_matches(value.lower(), list(lowered), n=n, cutoff=0.6)
+    hits = difflib.get_close_matches(value.lower(), list(lowered), n=n, cutoff=cutoff)
     return lowered[hits[0]] if hits else None
