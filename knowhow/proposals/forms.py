@@ -192,7 +192,7 @@ def model_questions(kind: str, facilities: tuple[tuple[str, str], ...], skip: se
         elif choices:
             out.append(Question(name, label, "dropdown", "choices" if many else "choice",
                                 options=_choices(_vocab_for(choices)), **common))
-        elif _nested_model(ann):
+        elif nested_model(ann) is not None:
             continue
         elif many and "_url" in repr(ann):
             out.append(Question(name, label, "textarea", "lines", placeholder="https://", **common))
@@ -230,16 +230,17 @@ def _literal(ann) -> tuple[str, ...]:
     return ()
 
 
-def _nested_model(ann) -> bool:
+def nested_model(ann):
+    """The pydantic model inside an annotation (e.g. the items of list[Model] | None), or None."""
     from pydantic import BaseModel
 
     stack = [ann]
     while stack:
         a = stack.pop()
         if isinstance(a, type) and issubclass(a, BaseModel):
-            return True
+            return a
         stack.extend(typing.get_args(a))
-    return False
+    return None
 
 
 def _vocab_for(values: tuple[str, ...]) -> dict[str, str]:
