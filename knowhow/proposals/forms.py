@@ -16,6 +16,7 @@ import yaml
 
 from ..registry import vocab
 from ..registry.model import KINDS
+from ..registry.scaffold import HARVEST_ONLY
 
 # Labels GitHub adds when a form is submitted. Never "approved": only a maintainer may add that.
 PROPOSAL_LABEL = "proposal"
@@ -171,10 +172,6 @@ def questions(kind: str, facilities: tuple[tuple[str, str], ...]) -> list[Questi
     return head + body + tail
 
 
-# Fields a proposer never fills: written by the harvester, or kept for maintainers.
-NOT_ASKED = {"hidden", "withdrawn", "also_listed", "facts", "source", "provenance"}
-
-
 def model_questions(kind: str, facilities: tuple[tuple[str, str], ...], skip: set[str]) -> list[Question]:
     """The questions of a kind without a hand-written list, read off its model: a controlled list
     becomes a dropdown, a facility reference the facility dropdown, a list of URLs one URL per line,
@@ -183,7 +180,7 @@ def model_questions(kind: str, facilities: tuple[tuple[str, str], ...], skip: se
     fac_fields = {p.removesuffix("/*") for p, target in model.links_to if target == "facilities"}
     out = []
     for name, info in model.model_fields.items():
-        if name in skip or name in NOT_ASKED:
+        if name in skip or name in HARVEST_ONLY:
             continue
         ann = info.annotation
         many = _is_list(ann)
@@ -195,7 +192,7 @@ def model_questions(kind: str, facilities: tuple[tuple[str, str], ...], skip: se
         elif choices:
             out.append(Question(name, label, "dropdown", "choices" if many else "choice",
                                 options=_choices(_vocab_for(choices)), **common))
-        elif _nested_model(ann):
+        elif nested_model(ann) is not None:
             continue
         elif many and "_url" in repr(ann):
             out.append(Question(name, label, "textarea", "lines", placeholder="https://", **common))
@@ -233,16 +230,17 @@ def _literal(ann) -> tuple[str, ...]:
     return ()
 
 
-def _nested_model(ann) -> bool:
+def nested_model(ann):
+    """The pydantic model inside an annotation (e.g. the items of list[Model] | None), or None."""
     from pydantic import BaseModel
 
     stack = [ann]
     while stack:
         a = stack.pop()
         if isinstance(a, type) and issubclass(a, BaseModel):
-            return True
+            return a
         stack.extend(typing.get_args(a))
-    return False
+    return None
 
 
 def _vocab_for(values: tuple[str, ...]) -> dict[str, str]:

@@ -10,12 +10,11 @@ the form's options, and all text passed through `sanitize` before it reaches a r
 from __future__ import annotations
 
 import re
-import typing
 from typing import Any
 
 from ..registry.model import KINDS
 from ..sanitize import clean_line, clean_text
-from .forms import CONSENT_LABEL, KIND_LABEL, Question, questions
+from .forms import CONSENT_LABEL, KIND_LABEL, Question, nested_model, questions
 
 MAX_BODY = 65_536  # GitHub's own limit for an issue body
 NO_RESPONSE = "_No response_"
@@ -131,7 +130,7 @@ def _assemble(kind: str, values: dict[str, Any]) -> dict[str, Any]:
         raise ProposalError(["'Search API': choose the kind of API for the endpoint you gave"])
     support = values.pop("support", None)
     # Where the model keeps facilities as objects ({id, support} or {id, joined}), ids become objects.
-    item = _item_model(KINDS[kind].model_fields["facilities"].annotation) \
+    item = nested_model(KINDS[kind].model_fields["facilities"].annotation) \
         if "facilities" in values and "facilities" in KINDS[kind].model_fields else None
     if item is not None:
         extra = {"support": support or "uses"} if "support" in item.model_fields else {}
@@ -145,12 +144,3 @@ def _assemble(kind: str, values: dict[str, Any]) -> dict[str, Any]:
             record[key] = value
     return record
 
-
-def _item_model(annotation: Any):
-    """The model of a list field's items, or None for a list of plain values."""
-    from pydantic import BaseModel
-
-    for arg in typing.get_args(annotation):
-        if isinstance(arg, type) and issubclass(arg, BaseModel):
-            return arg
-    return None

@@ -6,11 +6,12 @@ unrelated near-spelling.
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from typing import Any
+
+from . import vocab
 
 HEADERS_RULE = "the source headers decide: 'or any later version' means -or-later"
 
@@ -102,8 +103,8 @@ def _candidates(text: str, known: Mapping[str, str]) -> tuple[tuple[str, ...], s
     if 1 <= len(prefixed) <= 6:
         return tuple(prefixed), "see the licence text"
     # A near-spelling of an id only when it is very close: a typo, never another licence.
-    near = difflib.get_close_matches(stripped.lower(), list(known), n=1, cutoff=0.88)
-    return ((known[near[0]],), "") if near else ((), "")
+    near = vocab.suggest(stripped, known.values(), cutoff=0.88)
+    return ((near,), "") if near else ((), "")
 
 
 def licence_hint(value: str, known: Mapping[str, str]) -> str:
@@ -143,11 +144,8 @@ def facility_hint(value: str, names: Mapping[str, list[str]], ids: Iterable[str]
     if hits:
         shown = " or ".join(f"'{h}'" for h in hits)
         return f"did you mean {shown}? (facility references are ids)"
-    ids = list(ids)
-    near = difflib.get_close_matches(value.lower(), ids, n=1, cutoff=0.75)
-    if near:
-        return f"did you mean '{near[0]}'?"
-    return ""
+    near = vocab.suggest(value, ids, cutoff=0.75)
+    return f"did you mean '{near}'?" if near else ""
 
 
 # --------------------------------------------------------------------------- kind names

@@ -84,7 +84,7 @@ def is_placeholder(kind: str, field: str, value: object) -> bool:
     if not isinstance(value, str):
         return False
     return value in (PLACEHOLDER_URL, SOURCE_PLACEHOLDER, "...", title_placeholder(kind)) or (
-        field in EXAMPLES and field in ("description", "doi") and value == EXAMPLES[field])
+        field in ("description", "doi") and value == EXAMPLES[field])
 
 
 def scaffold(kind: str, record_id: str = "my-new-record") -> str:

@@ -14,6 +14,7 @@ from pydantic_core import PydanticCustomError
 from . import hints, vocab
 
 SLUG = r"^[a-z0-9][a-z0-9-]{0,79}$"
+RECORD_REF = r"^[a-z_]{2,40}/[a-z0-9][a-z0-9-]{0,79}$"
 
 
 def _err(code: str, message: str, hint: str = "") -> PydanticCustomError:
@@ -107,7 +108,7 @@ def _when(value: str) -> str:
 
 
 def _record_ref(value: str) -> str:
-    if not re.fullmatch(r"[a-z_]{2,40}/[a-z0-9][a-z0-9-]{0,79}", value):
+    if not re.fullmatch(RECORD_REF, value):
         raise _err("bad-reference", f"'{value}' is not a kind/id reference",
                    "name the record as kind/id, e.g. software/silx")
     return value
@@ -138,7 +139,7 @@ Slug = Annotated[str, AfterValidator(_slug),
                  WithJsonSchema({"type": "string", "pattern": SLUG,
                                  "description": "Record id: lower-case letters, digits and '-'"})]
 RecordRef = Annotated[str, AfterValidator(_record_ref),
-                      WithJsonSchema({"type": "string", "pattern": r"^[a-z_]{2,40}/[a-z0-9][a-z0-9-]{0,79}$",
+                      WithJsonSchema({"type": "string", "pattern": RECORD_REF,
                                       "description": "Another record, as kind/id, e.g. software/silx"})]
 Url = Annotated[str, AfterValidator(_url),
                 WithJsonSchema({"type": "string", "format": "uri", "pattern": "^https?://", "maxLength": 2000})]

@@ -146,11 +146,11 @@ class Validator:
                               f"id '{rid}' is already used by {seen[key]}", "ids are unique per kind")
             else:
                 seen[key] = f.shown
-            for key in (PROVENANCE_KEY, REVIEW_KEY):
-                if f.origin == "curated" and key in data:
-                    yield Problem(f.shown, f.loaded.line("/" + key), "/" + key, "harvest-only",
-                                  f"{key} is written by the harvester", "remove it from the curated file")
             if f.origin == "curated":
+                for key in (PROVENANCE_KEY, REVIEW_KEY):
+                    if key in data:
+                        yield Problem(f.shown, f.loaded.line("/" + key), "/" + key, "harvest-only",
+                                      f"{key} is written by the harvester", "remove it from the curated file")
                 yield from _placeholders(f, data)
 
     def record_checks(self, model: type[Record], rec: Merged) -> Iterator[Problem]:

@@ -109,31 +109,34 @@ def countries() -> dict[str, str]:
 
 
 @lru_cache(maxsize=1)
+def _panet_file() -> dict:
+    """The bundled subset of the PaNET ontology, read once."""
+    return yaml.safe_load((_HERE / "panet.yaml").read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=1)
 def panet() -> dict[str, str]:
     """PaNET technique id -> label, from the bundled subset of the PaNET ontology."""
-    data = yaml.safe_load((_HERE / "panet.yaml").read_text(encoding="utf-8"))
-    return {str(k): str(v) for k, v in data["terms"].items()}
+    return {str(k): str(v) for k, v in _panet_file()["terms"].items()}
 
 
 @lru_cache(maxsize=1)
 def panet_broader() -> dict[str, list[str]]:
     """PaNET technique id -> its direct broader terms (the ontology's superclasses), same file."""
-    data = yaml.safe_load((_HERE / "panet.yaml").read_text(encoding="utf-8"))
-    return {str(k): [str(p) for p in v] for k, v in (data.get("broader") or {}).items()}
+    return {str(k): [str(p) for p in v] for k, v in (_panet_file().get("broader") or {}).items()}
 
 
 @lru_cache(maxsize=1)
 def panet_alt_labels() -> dict[str, list[str]]:
     """PaNET technique id -> its other names (abbreviations such as EXAFS), same file."""
-    data = yaml.safe_load((_HERE / "panet.yaml").read_text(encoding="utf-8"))
-    return {str(k): [str(a) for a in v] for k, v in (data.get("alt_labels") or {}).items()}
+    return {str(k): [str(a) for a in v] for k, v in (_panet_file().get("alt_labels") or {}).items()}
 
 
-def suggest(value: str, choices, n: int = 1) -> str | None:
+def suggest(value: str, choices, n: int = 1, cutoff: float = 0.6) -> str | None:
     """The nearest choice to value, or None: the 'did you mean' of every error."""
     choices = list(choices)
     lowered = {c.lower(): c for c in choices}
     if value.lower() in lowered:
         return lowered[value.lower()]
-    hits = difflib.get_close_matches(value.lower(), list(lowered), n=n, cutoff=0.6)
+    hits = difflib.get_close_matches(value.lower(), list(lowered), n=n, cutoff=cutoff)
     return lowered[hits[0]] if hits else None
