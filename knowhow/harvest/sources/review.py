@@ -123,11 +123,16 @@ def pypi_licence(project: Mapping[str, Any]) -> str | None:
     """The SPDX licence a PyPI release declares: `license_expression` (PEP 639), or a `license` that is an id."""
     info = project.get("info") if isinstance(project.get("info"), Mapping) else {}
     for key in ("license_expression", "license"):
-        value = info.get(key)
-        if isinstance(value, str) and value.strip() and "\n" not in value.strip():
-            if all(v.spdx(p) for p in _ids(value.strip())):
-                return value.strip()
+        declared = spdx_expression(info.get(key))
+        if declared and "\n" not in declared:
+            return declared
     return None
+
+
+def spdx_expression(value: Any) -> str | None:
+    """A declared licence, stripped, when every id in it is SPDX; free text is no evidence."""
+    text = value.strip() if isinstance(value, str) else ""
+    return text if text and all(v.spdx(p) for p in _ids(text)) else None
 
 
 def same_site(a: str, b: str) -> bool:
@@ -228,7 +233,7 @@ class Review(Adapter):
             out += self._package(sid, rec, name, f"{self.conda}{quote(name, safe='')}", "conda-forge",
                                  "conda-forge-missing", "conda-forge has no package",
                                  f"https://anaconda.org/conda-forge/{name}",
-                                 lambda package: (package.get("name"), _conda_licence(package.get("license"))))
+                                 lambda package: (package.get("name"), spdx_expression(package.get("license"))))
         return out
 
     def _package(self, sid: str, rec: Mapping[str, Any], name: str, api: str, host: str, missing: str,
@@ -278,12 +283,6 @@ def _raw(value: Any) -> str | None:
     """A host's licence id as stated (no NOASSERTION / other), kept unspecific for `licence_conflict`."""
     label = v.licence_label(value)
     return clean_line(value, 100) if label and isinstance(value, str) else None
-
-
-def _conda_licence(value: Any) -> str | None:
-    """conda-forge's licence string, only when every id in it is SPDX (free text is no evidence)."""
-    declared = value.strip() if isinstance(value, str) else None
-    return declared if declared and all(v.spdx(p) for p in _ids(declared)) else None
 
 
 class _Skip(Exception):
