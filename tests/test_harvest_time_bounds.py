@@ -119,7 +119,6 @@ def test_a_relative_link_cannot_leave_the_host_or_loop(replay):
         list(GitLab(cfg, make_client(replay), ctx).records())
 
 
-
 def sources_yaml(tmp_path, deadline: str):
     path = tmp_path / "sources.yaml"
     path.write_text("sources:\n  - name: pan-training\n    type: tess\n    kind: events\n"
