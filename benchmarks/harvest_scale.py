@@ -89,18 +89,23 @@ def tess_item(i: int) -> dict:
         "scientific-topics": []}, "links": {"self": f"/events/synthetic-training-event-{i}"}}
 
 
+def serve_tess(srv: Replay, path: str, n_events: int, page_size: int = 100) -> None:
+    """n_events synthetic TeSS events under `path`, page_size to a page, pages linked by `next`."""
+    pages = (n_events + page_size - 1) // page_size
+    for p in range(1, pages + 1):
+        items = [tess_item(i) for i in range((p - 1) * page_size, min(p * page_size, n_events))]
+        links = {"self": f"/events?page_number={p}"}
+        if p < pages:
+            links["next"] = f"/events?page_number={p + 1}"
+        srv.add(path + "events.json_api", {"data": items, "links": links, "meta": {"results-count": n_events}},
+                query={"page_number": str(p)}, content_type="application/vnd.api+json")
+
+
 def events_part(n_events: int = 2000, page_size: int = 100) -> dict:
     """A TeSS source with n_events, twice; returns the two runs' figures."""
     with tempfile.TemporaryDirectory() as tmp, Replay() as srv:
         root = Path(tmp)
-        pages = (n_events + page_size - 1) // page_size
-        for p in range(1, pages + 1):
-            items = [tess_item(i) for i in range((p - 1) * page_size, min(p * page_size, n_events))]
-            links = {"self": f"/events?page_number={p}"}
-            if p < pages:
-                links["next"] = f"/events?page_number={p + 1}"
-            srv.add("tess/events.json_api", {"data": items, "links": links, "meta": {"results-count": n_events}},
-                    query={"page_number": str(p)}, content_type="application/vnd.api+json")
+        serve_tess(srv, "tess/", n_events, page_size)
         config = HarvestConfig("bench", (SourceConfig("bench-tess", "tess", "events", srv.url("tess/"),
                                                       {"include_expired": True, "page_size": page_size}),))
         first = one_run(config, root, srv)
@@ -225,15 +230,6 @@ def _registry(root: Path, n: int, config: HarvestConfig) -> None:
         write_yaml(cur / "open_data" / f"{oid}.yaml", data)
 
 
-def _tess(srv: Replay, path: str, n_events: int) -> None:
-    pages = (n_events + 99) // 100
-    for p in range(1, pages + 1):
-        items = [tess_item(i) for i in range((p - 1) * 100, min(p * 100, n_events))]
-        links = {"self": f"/events?page_number={p}"} | ({"next": f"/events?page_number={p + 1}"} if p < pages else {})
-        srv.add(path + "events.json_api", {"data": items, "links": links, "meta": {"results-count": n_events}},
-                query={"page_number": str(p)}, content_type="application/vnd.api+json")
-
-
 def _indico(srv: Replay, path: str, category: str, offset: int) -> None:
     results = [{"_type": "Conference", "id": str(offset + i), "title": f"Bridge school session {i}",
                 "description": f"<p>Session <strong>{i}</strong></p>",
@@ -277,7 +273,7 @@ def _serve_all(srv: Replay, config: HarvestConfig, n: int, n_events: int) -> Non
     for k, src in enumerate(config.sources):
         path = urlsplit(src.base_url).path.lstrip("/")
         if src.type == "tess":
-            _tess(srv, path, n_events)
+            serve_tess(srv, path, n_events)
         elif src.type == "indico":
             _indico(srv, path, str(src.params.get("category", 0)), 5000 + 100 * k)
         elif src.type == "ical":

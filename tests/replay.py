@@ -354,23 +354,13 @@ class Replay:
         elif kind == "html200":
             self._send(h, 200, HTML_ERROR_PAGE, {"Content-Type": "text/html; charset=utf-8"})
         elif kind == "drip":
-            h.send_response(200)
-            h.send_header("Content-Type", ctype)
-            h.send_header("Content-Length", str(len(body)))
-            h.send_header("Connection", "close")
-            h.close_connection = True
-            h.end_headers()
+            self._send(h, 200, b"", {"Content-Type": ctype}, declared_length=len(body), close=True)
             for i in range(len(body)):
                 h.wfile.write(body[i:i + 1])
                 h.wfile.flush()
                 time.sleep(self.drip_interval)
         elif kind == "hang":  # headers, a first byte, then nothing until the connection is dropped
-            h.send_response(200)
-            h.send_header("Content-Type", ctype)
-            h.send_header("Content-Length", str(len(body)))
-            h.send_header("Connection", "close")
-            h.close_connection = True
-            h.end_headers()
+            self._send(h, 200, b"", {"Content-Type": ctype}, declared_length=len(body), close=True)
             h.wfile.write(body[:1])
             h.wfile.flush()
             time.sleep(self.hang)

@@ -220,5 +220,27 @@ def test_an_answer_about_another_package_stops_the_source(tmp_path, replay):
         registry=root, state_path=tmp_path / "s.json", cache_dir=tmp_path / "c", settings=make_settings(replay))
     (row,) = report.rows
     assert row.outcome.failed
-    assert "the answer is about 'other-tool'; nothing taken" in row.outcome.error
-    assert not (root / "harvested").exists() or not list((root / "harvested").rglob("*.yaml"))
+    assert "pypi.org/project/bsd-tool: the answer is about 'other-tool'; nothing taken" in row.outcome.error
+    assert not (root / "harvested").exists()  # nothing written from a source that stopped
+
+
+def test_conda_forge_licences_count_only_when_they_are_spdx(tmp_path, replay):
+    root = tmp_path / "registry"
+    for sid in ("conda-gpl", "conda-free-text"):
+        path = root / "curated" / "software" / f"{sid}.yaml"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(software(sid, license="MIT", homepage=f"https://{sid}.example.net/",
+                                  packages={"conda_forge": sid}), encoding="utf-8")
+    replay.add("conda/package/conda-forge/conda-gpl", {"name": "conda-gpl", "license": " GPL-3.0-only "})
+    replay.add("conda/package/conda-forge/conda-free-text", {"name": "conda-free-text", "license": "BSD-like"})
+    report = run(HarvestConfig("sources.yaml", (SourceConfig(
+        name="review", type="review", kind="software", base_url=replay.url("gh/"),
+        params={"homepages": False, "conda": replay.url("conda/")}),)),
+        registry=root, state_path=tmp_path / "s.json", cache_dir=tmp_path / "c", settings=make_settings(replay))
+    (row,) = report.rows
+    assert not row.outcome.failed, row.outcome.error
+    assert flags(root, "conda-gpl") == [{
+        "code": "licence-mismatch", "field": "license",
+        "message": "the record says 'MIT' but conda-forge declares 'GPL-3.0-only'",
+        "evidence": "https://anaconda.org/conda-forge/conda-gpl"}]
+    assert flags(root, "conda-free-text") == []  # free text is no evidence

@@ -10,7 +10,7 @@ import pytest
 
 from harvest_support import DATA, make_client, make_settings
 from knowhow.harvest.base import SourceConfig, SourceUnavailable
-from knowhow.harvest.config import HarvestConfig
+from knowhow.harvest.config import ConfigError, HarvestConfig, load
 from knowhow.harvest.report import markdown
 from knowhow.harvest.runner import run
 from knowhow.harvest.sources.tess import TeSS
@@ -117,3 +117,23 @@ def test_a_relative_link_cannot_leave_the_host_or_loop(replay):
     ctx = {"collaborations": {"c": {"id": "c", "repositories": ["https://gitlab.example.org/acme"]}}}
     with pytest.raises(BadResponse, match="other host or a loop"):
         list(GitLab(cfg, make_client(replay), ctx).records())
+
+
+def sources_yaml(tmp_path, deadline: str):
+    path = tmp_path / "sources.yaml"
+    path.write_text("sources:\n  - name: pan-training\n    type: tess\n    kind: events\n"
+                    f"    base_url: https://tess.example.org/\n    deadline_seconds: {deadline}\n", encoding="utf-8")
+    return path
+
+
+def test_deadline_seconds_in_sources_yaml_sets_the_source_budget(tmp_path):
+    assert load(sources_yaml(tmp_path, "90")).sources[0].deadline == 90.0
+
+
+@pytest.mark.parametrize("value, shown", [("0.5", "'0.5'"), ("7200", "7200"), ("true", "True")])
+def test_deadline_seconds_out_of_bounds_is_a_one_line_error(tmp_path, value, shown):
+    with pytest.raises(ConfigError) as raised:
+        load(sources_yaml(tmp_path, value))
+    assert str(raised.value).endswith(
+        "sources.yaml:6: /sources/0/deadline_seconds: [out-of-range] deadline_seconds must be a number "
+        f"of seconds from 1 to 3600, not {shown} (e.g. 240)")

@@ -175,7 +175,7 @@ def _entry(loaded: Loaded, i: int, entry: Any, defaults: dict, adapter_kinds: Ma
                                          "e.g. {facts.open_issues: 1} accepts any fall of open issues"))
             else:
                 figure_overrides[str(fname)] = ratio
-    deadline = _seconds(merged.get("deadline_seconds", "240"))
+    deadline = _number(merged.get("deadline_seconds", "240"), 1, MAX_DEADLINE)
     if deadline is None:
         problems.append(_problem(loaded, f"{at}/deadline_seconds", "out-of-range",
                                  f"deadline_seconds must be a number of seconds from 1 to {MAX_DEADLINE:g}, "
@@ -191,18 +191,14 @@ def _entry(loaded: Loaded, i: int, entry: Any, defaults: dict, adapter_kinds: Ma
                         figure_overrides=figure_overrides, deadline=deadline)
 
 
-def _ratio(value: Any) -> float | None:
+def _number(value: Any, low: float, high: float) -> float | None:
     # The strict loader keeps "0.5" as text (no implicit floats), so numbers are parsed here.
     try:
-        ratio = float(value)
+        number = float(value)
     except (TypeError, ValueError):
         return None
-    return ratio if 0 <= ratio <= 1 and not isinstance(value, bool) else None
+    return number if low <= number <= high and not isinstance(value, bool) else None
 
 
-def _seconds(value: Any) -> float | None:
-    try:
-        seconds = float(value)
-    except (TypeError, ValueError):
-        return None
-    return seconds if 1 <= seconds <= MAX_DEADLINE and not isinstance(value, bool) else None
+def _ratio(value: Any) -> float | None:
+    return _number(value, 0, 1)

@@ -23,6 +23,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
+from .sources.values import moment
+
 FACTS_PREFIX = "facts."
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
 
@@ -78,11 +80,6 @@ def is_figure(name: str, value: Any) -> bool:
     return name.startswith(FACTS_PREFIX) and (is_count(value) or is_date(value))
 
 
-def _moment(value: str) -> str:
-    # Dates count as midnight UTC, so "2026-01-02" and "2026-01-02T00:00:00+00:00" compare equal.
-    return value if "T" in value else value + "T00:00:00+00:00"
-
-
 def verdict(name: str, old: Any, new: Any, rules: FigureRules) -> str | None:
     """Why `old -> new` must be held, or None when the new value may be written."""
     if rules.accept_all or name in rules.accepted or not is_figure(name, old):
@@ -99,7 +96,7 @@ def verdict(name: str, old: Any, new: Any, rules: FigureRules) -> str | None:
             return f"the source answered {new}, a fall of more than {limit:.0%} from {old}"
         return None
     if is_date(old) and is_date(new):
-        if _moment(new) < _moment(old):
+        if moment(new) < moment(old):
             return f"the source answered {new}, earlier than {old}"
         return None
     if is_count(old) != is_count(new) or is_date(old) != is_date(new):

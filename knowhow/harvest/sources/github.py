@@ -216,21 +216,19 @@ class GitHub(Adapter):
     def _software(self) -> Iterator[dict[str, Any]]:
         targets = self._targets()
         fetch = self._graphql_batches if self.use_graphql() else self._rest_each
-        for key, (facts, extras, cff_text) in fetch([ref for ref, _ in targets.values()]):
+        for key, (facts, extras, cff) in fetch([ref for ref, _ in targets.values()]):
             ref = targets[key][0]
             errors: dict[str, str] = {}
-            if cff_text is not None:
+            if cff is not None:  # the text (GraphQL) or the contents answer (REST)
                 try:
-                    if isinstance(cff_text, CffError):
-                        raise cff_text
-                    facts = {**facts, "citation": citation(cff_text)}
+                    facts = {**facts, "citation": citation(cff if isinstance(cff, str) else decode_content(cff))}
                 except CffError as exc:
                     errors["facts.citation"] = str(exc)  # the last good citation is kept
                     self.problem(f"github.com/{ref.path}: {exc}", item=f"github.com/{ref.path}", code="unreadable")
             for sid, rec in targets[key][1]:
                 yield software_record(sid, rec, facts, extras, errors)
 
-    def _rest_each(self, refs: list[RepoRef]) -> Iterator[tuple[str, tuple[dict, dict]]]:
+    def _rest_each(self, refs: list[RepoRef]) -> Iterator[tuple[str, tuple[dict, dict, Any]]]:
         for ref in refs:
             base = f"{self.api}repos/{quote(ref.owner, safe='')}/{quote(ref.name, safe='')}"
             try:
@@ -242,9 +240,10 @@ class GitHub(Adapter):
             release = self._optional(base + "/releases/latest")
             branch_name = repo.get("default_branch")
             branch = self._optional(f"{base}/branches/{quote(str(branch_name), safe='')}") if branch_name else None
-            yield ref.key, (rest_facts(repo, release, branch), rest_extras(repo), self._cff(base, ref))
+            cff = self._optional(base + "/contents/CITATION.cff")  # from the default branch; None without one
+            yield ref.key, (rest_facts(repo, release, branch), rest_extras(repo), cff)
 
-    def _graphql_batches(self, refs: list[RepoRef]) -> Iterator[tuple[str, tuple[dict, dict]]]:
+    def _graphql_batches(self, refs: list[RepoRef]) -> Iterator[tuple[str, tuple[dict, dict, Any]]]:
         url = self.config.params.get("graphql_url") or urljoin(self.api, "graphql")
         size = max(1, min(BATCH, int(self.config.params.get("batch", BATCH))))
         for start in range(0, len(refs), size):
@@ -259,17 +258,6 @@ class GitHub(Adapter):
                 blob = node.get("citationFile") if isinstance(node.get("citationFile"), dict) else None
                 text = blob.get("text") if blob else None
                 yield batch[i].key, (graphql_facts(node), graphql_extras(node), text if isinstance(text, str) else None)
-
-    def _cff(self, base: str, ref: RepoRef) -> str | CffError | None:
-        """The repository's CITATION.cff from the default branch (None when it has none, the
-        error when its content cannot be decoded)."""
-        body = self._optional(base + "/contents/CITATION.cff")
-        if body is None:
-            return None
-        try:
-            return decode_content(body)
-        except CffError as exc:
-            return exc
 
     def _json(self, url: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
         return self.get_object(url, params, ACCEPT)

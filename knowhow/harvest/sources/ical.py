@@ -228,6 +228,7 @@ def map_events(group: list[Any], *, source: str, feed_url: str, default_tz: Any,
         s = _moment(ev, "DTSTART", default_tz)
         e = _end(ev, s, default_tz, problems)
         venue = f.line(_text(ev, "LOCATION"))
+        categories = _categories(ev)
         key = uid
         if recurring:
             rid = ev.get("RECURRENCE-ID")
@@ -245,8 +246,8 @@ def map_events(group: list[Any], *, source: str, feed_url: str, default_tz: Any,
             "venue": venue,
             "url": f.url(_text(ev, "URL")) or fallback_url,
             "organisers": sorted(set(organisers)),
-            "event_type": f.event_type(_categories(ev)),
-            "topics": f.topics(_categories(ev)),
+            "event_type": f.event_type(categories),
+            "topics": f.topics(categories),
             "source": source,
             "start": f.iso(s),
             "end": f.iso(e) if e is not None else None,

@@ -123,11 +123,16 @@ def pypi_licence(project: Mapping[str, Any]) -> str | None:
     """The SPDX licence a PyPI release declares: `license_expression` (PEP 639), or a `license` that is an id."""
     info = project.get("info") if isinstance(project.get("info"), Mapping) else {}
     for key in ("license_expression", "license"):
-        value = info.get(key)
-        if isinstance(value, str) and value.strip() and "\n" not in value.strip():
-            if all(v.spdx(p) for p in _ids(value.strip())):
-                return value.strip()
+        declared = spdx_expression(info.get(key))
+        if declared and "\n" not in declared:
+            return declared
     return None
+
+
+def spdx_expression(value: Any) -> str | None:
+    """A declared licence, stripped, when every id in it is SPDX; free text is no evidence."""
+    text = value.strip() if isinstance(value, str) else ""
+    return text if text and all(v.spdx(p) for p in _ids(text)) else None
 
 
 def same_site(a: str, b: str) -> bool:
@@ -220,38 +225,34 @@ class Review(Adapter):
         out: list[dict[str, str]] = []
         name = packages.get("pypi")
         if self.pypi and isinstance(name, str):
-            try:
-                project = self._ask(sid, f"{self.pypi}{quote(name, safe='')}/json", "PyPI name")
-                if project is None:
-                    out.append(flag("pypi-missing", "packages", f"PyPI has no project named '{name}'",
-                                    f"https://pypi.org/project/{name}/"))
-                elif isinstance(project, Mapping):
-                    _same_name("pypi.org/project", name, (project.get("info") or {}).get("name"))
-                    conflict = licence_conflict(rec.get("license"), pypi_licence(project))
-                    if conflict:
-                        out.append(flag("licence-mismatch", "license", conflict.replace("the source", "PyPI"),
-                                        f"https://pypi.org/project/{name}/"))
-            except _Skip:
-                pass
+            out += self._package(sid, rec, name, f"{self.pypi}{quote(name, safe='')}/json", "PyPI",
+                                 "pypi-missing", "PyPI has no project", f"https://pypi.org/project/{name}/",
+                                 lambda project: ((project.get("info") or {}).get("name"), pypi_licence(project)))
         name = packages.get("conda_forge")
         if self.conda and isinstance(name, str):
-            try:
-                package = self._ask(sid, f"{self.conda}{quote(name, safe='')}", "conda-forge name")
-                if package is None:
-                    out.append(flag("conda-forge-missing", "packages", f"conda-forge has no package named '{name}'",
-                                    f"https://anaconda.org/conda-forge/{name}"))
-                elif isinstance(package, Mapping):
-                    _same_name("anaconda.org/conda-forge", name, package.get("name"))
-                    declared = package.get("license")
-                    declared = declared.strip() if isinstance(declared, str) else None
-                    if declared and all(v.spdx(p) for p in _ids(declared)):
-                        conflict = licence_conflict(rec.get("license"), declared)
-                        if conflict:
-                            out.append(flag("licence-mismatch", "license", conflict.replace("the source", "conda-forge"),
-                                            f"https://anaconda.org/conda-forge/{name}"))
-            except _Skip:
-                pass
+            out += self._package(sid, rec, name, f"{self.conda}{quote(name, safe='')}", "conda-forge",
+                                 "conda-forge-missing", "conda-forge has no package",
+                                 f"https://anaconda.org/conda-forge/{name}",
+                                 lambda package: (package.get("name"), spdx_expression(package.get("license"))))
         return out
+
+    def _package(self, sid: str, rec: Mapping[str, Any], name: str, api: str, host: str, missing: str,
+                 absent: str, page: str, read: Any) -> list[dict[str, str]]:
+        """One package index probe: the name exists, is the one asked for, and states no other licence.
+
+        `read(answer)` gives the name the index answered with and its licence (None when unusable)."""
+        try:
+            answer = self._ask(sid, api, f"{host} name")
+        except _Skip:
+            return []
+        if answer is None:
+            return [flag(missing, "packages", f"{absent} named '{name}'", page)]
+        if not isinstance(answer, Mapping):
+            return []
+        answered, licence = read(answer)
+        _same_name(page, name, answered)
+        conflict = licence_conflict(rec.get("license"), licence) if licence else None
+        return [flag("licence-mismatch", "license", conflict.replace("the source", host), page)] if conflict else []
 
     def _homepage(self, sid: str, rec: Mapping[str, Any]) -> list[dict[str, str]]:
         from ...links.check import DEAD, REDIRECT, check
@@ -269,12 +270,13 @@ class Review(Adapter):
         return []
 
 
-def _same_name(where: str, asked: str, answered: Any) -> None:
+def _same_name(page: str, asked: str, answered: Any) -> None:
     """An answer about another package than the one asked for is not evidence about ours."""
     def norm(name: Any) -> str:
         return re.sub(r"[-_.]+", "-", str(name or "")).lower()
     if answered is not None and norm(answered) != norm(asked):
-        raise WrongAnswer(f"{where}/{asked}: the answer is about {str(answered)[:100]!r}; nothing taken")
+        where = page.removeprefix("https://").rstrip("/")
+        raise WrongAnswer(f"{where}: the answer is about {str(answered)[:100]!r}; nothing taken")
 
 
 def _raw(value: Any) -> str | None:

@@ -74,13 +74,19 @@ def epoch(value: Any) -> str | None:
     return datetime.fromtimestamp(seconds, tz=timezone.utc).isoformat()
 
 
+def moment(value: str) -> str:
+    """A normalised `when` value as a sortable instant: a date counts as midnight UTC, so
+    "2026-01-02" and "2026-01-02T00:00:00+00:00" compare equal."""
+    return value if "T" in value else value + "T00:00:00+00:00"
+
+
 def latest(values: Iterable[str | None]) -> str | None:
     """The latest of some normalised `when` values (dates count as midnight UTC)."""
     best: tuple[str, str] | None = None
     for v in values:
         if not v:
             continue
-        key = v if "T" in v else v + "T00:00:00+00:00"
+        key = moment(v)
         if best is None or key > best[0]:
             best = (key, v)
     return best[1] if best else None
