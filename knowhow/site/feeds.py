@@ -25,11 +25,14 @@ ATOM_NS = "http://www.w3.org/2005/Atom"
 ATOM_ENTRIES = 50
 
 
-def ics_feeds(g: Graph) -> dict[str, bytes]:
+def event_blobs(g: Graph) -> dict[str, bytes]:
+    """Every event's VEVENT, serialised once and reused in every calendar it belongs to."""
+    return {e.id: item.to_ical() for e in g.by_kind["events"] if (item := vevent(g, e)) is not None}
+
+
+def ics_feeds(g: Graph, blobs: dict[str, bytes]) -> dict[str, bytes]:
     """events.ics for all upcoming events, one per facility and per event type (empty ones too),
     and one per event with just that event."""
-    # Each VEVENT is serialised once and reused in every feed it belongs to.
-    blobs = {e.id: item.to_ical() for e in g.by_kind["events"] if (item := vevent(g, e)) is not None}
     out = {"events.ics": calendar_ics(g.upcoming, blobs, "Upcoming events of the LEAPS WG3 know-how portal")}
     for fid in sorted(g.ids["facilities"]):
         events = [e for e in g.upcoming if fid in (e.data.get("organisers") or [])]
@@ -48,10 +51,9 @@ def event_ics_path(event_id: str) -> str:
     return f"events/{event_id}/{event_id}.ics"
 
 
-def filter_feeds(g: Graph, tech: TechniqueIndex) -> dict[str, bytes]:
+def filter_feeds(g: Graph, tech: TechniqueIndex, blobs: dict[str, bytes]) -> dict[str, bytes]:
     """Per technique: an iCalendar feed of its upcoming events. Per facility, event type and
-    technique: an Atom feed of its new and updated entries."""
-    blobs = {e.id: item.to_ical() for e in g.upcoming if (item := vevent(g, e)) is not None}
+    technique: an Atom feed of its new and updated entries. `blobs`: from event_blobs."""
     out: dict[str, bytes] = {}
     for term in tech.terms:
         name = technique_label(term)
