@@ -15,19 +15,16 @@ Needs the test extra (Playwright) and Debian's Chromium (/usr/bin/chromium).
 from __future__ import annotations
 
 import argparse
-import contextlib
-import functools
 import os
 import subprocess
 import sys
 import tempfile
-import threading
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+sys.path.insert(0, str(ROOT / "tests"))
+from site_support import chromium, serve  # noqa: E402 - the tests' server: 404 page, site_url prefix
+
 WIDTHS = (390, 1280)
 FIXED = {
     "home": "", "software": "software/", "events": "events/", "collaborations": "collaborations/",
@@ -53,27 +50,6 @@ def record_examples(site: Path) -> dict[str, str]:
     return out
 
 
-class _Quiet(SimpleHTTPRequestHandler):
-    def __init__(self, *args, site: Path, **kwargs):
-        self.site = site
-        super().__init__(*args, **kwargs)
-
-    def log_message(self, *args) -> None:
-        pass
-
-    def send_error(self, code, message=None, explain=None):  # serve the site's own 404 page, as hosts do
-        page = self.site / "404.html"
-        if code == 404 and page.is_file():
-            body = page.read_bytes()
-            self.send_response(404)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-            return
-        super().send_error(code, message, explain)
-
-
 def site_path() -> str:
     """The path part of mkdocs.yml's site_url ('knowhow/'): the 404 page links from there, as hosts serve it."""
     import re
@@ -81,28 +57,6 @@ def site_path() -> str:
 
     m = re.search(r"^site_url:\s*(\S+)", (ROOT / "mkdocs.yml").read_text("utf-8"), re.M)
     return urlsplit(m.group(1)).path.strip("/") + "/" if m else ""
-
-
-@contextlib.contextmanager
-def serve(directory: Path):
-    """Serve the site on 127.0.0.1 under the site_url's path (through a symlink in a temporary root)."""
-    prefix = site_path().strip("/")
-    with tempfile.TemporaryDirectory(prefix="knowhow-serve-") as tmp:
-        root = Path(tmp)
-        if prefix:
-            (root / prefix).parent.mkdir(parents=True, exist_ok=True)
-            (root / prefix).symlink_to(directory.resolve(), target_is_directory=True)
-        else:
-            root = directory
-        handler = functools.partial(_Quiet, directory=str(root), site=directory.resolve())
-        server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
-        thread.start()
-        try:
-            yield f"http://127.0.0.1:{server.server_port}/{prefix + '/' if prefix else ''}"
-        finally:
-            server.shutdown()
-            server.server_close()
 
 
 def build(registry: Path, site: Path) -> None:
@@ -114,13 +68,10 @@ def build(registry: Path, site: Path) -> None:
 
 
 def shoot(site: Path, out: Path, readme: bool, only: dict[str, str] | None = None) -> list[Path]:
-    from playwright.sync_api import sync_playwright
-
     pages = only or dict(FIXED, **record_examples(site))
     out.mkdir(parents=True, exist_ok=True)
     written = []
-    with serve(site) as base, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    with serve(site, site_path().strip("/")) as base, chromium() as browser:
         for width in WIDTHS:
             context = browser.new_context(viewport={"width": width, "height": 900 if width > 600 else 844})
             page = context.new_page()
@@ -135,7 +86,6 @@ def shoot(site: Path, out: Path, readme: bool, only: dict[str, str] | None = Non
                     page.evaluate("window.scrollTo(0, 0)")
                     page.screenshot(path=str(shots / f"{name}-{width}.png"))
             context.close()
-        browser.close()
     return written
 
 

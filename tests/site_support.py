@@ -265,6 +265,29 @@ def chromium():
             browser.close()
 
 
+@contextlib.contextmanager
+def watched_page(browser, base_url: str):
+    """A fresh 1280 px page that records console errors, failed requests, off-site requests and dialogs
+    (in `page.seen`); dialogs are dismissed."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    p = context.new_page()
+    p.seen = {"errors": [], "failed": [], "offsite": [], "dialogs": []}
+    p.on("console", lambda m: m.type == "error" and p.seen["errors"].append(m.text))
+    p.on("pageerror", lambda e: p.seen["errors"].append(str(e)))
+    p.on("requestfailed", lambda r: p.seen["failed"].append(r.url))
+    p.on("request", lambda r: not r.url.startswith(base_url) and p.seen["offsite"].append(r.url))
+
+    def on_dialog(dialog):
+        p.seen["dialogs"].append(dialog.message)
+        dialog.dismiss()
+
+    p.on("dialog", on_dialog)
+    try:
+        yield p
+    finally:
+        context.close()
+
+
 def record_pages(site: Path) -> list[Path]:
     """Every generated record page of a built site."""
     kinds = tuple(KINDS)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 
 import pytest
-from site_support import AXE, CANARY, CHROMIUM, PAGE_TYPES, SEARCH_WORD, SITE_PREFIX, built_site, chromium, serve
+from site_support import (AXE, CANARY, CHROMIUM, PAGE_TYPES, SEARCH_WORD, SITE_PREFIX, built_site, chromium, serve,
+                          watched_page)
 
 pytestmark = [pytest.mark.browser]
 
@@ -33,21 +34,8 @@ def browser():
 @pytest.fixture
 def page(browser, base_url):
     """A fresh page that records console errors, failed requests, off-site requests and dialogs."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    p = context.new_page()
-    p.seen = {"errors": [], "failed": [], "offsite": [], "dialogs": []}
-    p.on("console", lambda m: m.type == "error" and p.seen["errors"].append(m.text))
-    p.on("pageerror", lambda e: p.seen["errors"].append(str(e)))
-    p.on("requestfailed", lambda r: p.seen["failed"].append(r.url))
-    p.on("request", lambda r: not r.url.startswith(base_url) and p.seen["offsite"].append(r.url))
-
-    def on_dialog(dialog):
-        p.seen["dialogs"].append(dialog.message)
-        dialog.dismiss()
-
-    p.on("dialog", on_dialog)
-    yield p
-    context.close()
+    with watched_page(browser, base_url) as p:
+        yield p
 
 
 def visible_rows(page, table: str, column: int = 1) -> list[str]:

@@ -12,7 +12,7 @@ import os
 from datetime import timedelta
 
 import pytest
-from site_support import AXE, CHROMIUM, chromium, run_build, serve, write_registry
+from site_support import AXE, CHROMIUM, chromium, run_build, serve, watched_page, write_registry
 
 from knowhow.registry.yamlio import write_yaml
 
@@ -76,21 +76,9 @@ def browser():
 
 @pytest.fixture
 def page(browser, base_url):
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    p = context.new_page()
-    p.seen = {"errors": [], "offsite": [], "dialogs": []}
-    p.on("console", lambda m: m.type == "error" and p.seen["errors"].append(m.text))
-    p.on("pageerror", lambda e: p.seen["errors"].append(str(e)))
-    p.on("request", lambda r: not r.url.startswith(base_url) and p.seen["offsite"].append(r.url))
-
-    def on_dialog(dialog):
-        p.seen["dialogs"].append(dialog.message)
-        dialog.dismiss()
-
-    p.on("dialog", on_dialog)
-    yield p
-    assert p.seen == {"errors": [], "offsite": [], "dialogs": []}
-    context.close()
+    with watched_page(browser, base_url) as p:
+        yield p
+        assert {k: v for k, v in p.seen.items() if k != "failed"} == {"errors": [], "offsite": [], "dialogs": []}
 
 
 def header_titles(page, query: str) -> list[str]:

@@ -6,7 +6,7 @@ calendar"). Output is deterministic: no build timestamps inside."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from xml.etree import ElementTree as ET
 
 from icalendar import Calendar, Event
@@ -25,11 +25,14 @@ ATOM_NS = "http://www.w3.org/2005/Atom"
 ATOM_ENTRIES = 50
 
 
-def ics_feeds(g: Graph) -> dict[str, bytes]:
+def event_blobs(g: Graph) -> dict[str, bytes]:
+    """Every event's VEVENT, serialised once and reused in every calendar it belongs to."""
+    return {e.id: item.to_ical() for e in g.by_kind["events"] if (item := vevent(g, e)) is not None}
+
+
+def ics_feeds(g: Graph, blobs: dict[str, bytes]) -> dict[str, bytes]:
     """events.ics for all upcoming events, one per facility and per event type (empty ones too),
     and one per event with just that event."""
-    # Each VEVENT is serialised once and reused in every feed it belongs to.
-    blobs = {e.id: item.to_ical() for e in g.by_kind["events"] if (item := vevent(g, e)) is not None}
     out = {"events.ics": calendar_ics(g.upcoming, blobs, "Upcoming events of the LEAPS WG3 know-how portal")}
     for fid in sorted(g.ids["facilities"]):
         events = [e for e in g.upcoming if fid in (e.data.get("organisers") or [])]
@@ -48,10 +51,9 @@ def event_ics_path(event_id: str) -> str:
     return f"events/{event_id}/{event_id}.ics"
 
 
-def filter_feeds(g: Graph, tech: TechniqueIndex) -> dict[str, bytes]:
+def filter_feeds(g: Graph, tech: TechniqueIndex, blobs: dict[str, bytes]) -> dict[str, bytes]:
     """Per technique: an iCalendar feed of its upcoming events. Per facility, event type and
-    technique: an Atom feed of its new and updated entries."""
-    blobs = {e.id: item.to_ical() for e in g.upcoming if (item := vevent(g, e)) is not None}
+    technique: an Atom feed of its new and updated entries. `blobs`: from event_blobs."""
     out: dict[str, bytes] = {}
     for term in tech.terms:
         name = technique_label(term)
@@ -88,12 +90,7 @@ def subscribe_box() -> Markup:
 
 def calendar_ics(events: list[Merged], blobs: dict[str, bytes], name: str) -> bytes:
     """A VCALENDAR around already serialised VEVENTs (RFC 5545: CRLF lines, folded by icalendar)."""
-    cal = Calendar()
-    cal.add("prodid", PRODID)
-    cal.add("version", "2.0")
-    cal.add("calscale", "GREGORIAN")
-    cal.add("x-wr-calname", name)
-    head, end = cal.to_ical().rsplit(b"END:VCALENDAR", 1)
+    head, end = new_calendar(name).to_ical().rsplit(b"END:VCALENDAR", 1)
     return head + b"".join(blobs[e.id] for e in events if e.id in blobs) + b"END:VCALENDAR" + end
 
 
@@ -105,7 +102,7 @@ def vevent(g: Graph, ev: Merged) -> Event | None:
     d = ev.data
     item = Event()
     item.add("uid", f"{ev.id}@events.leaps-wg3-knowhow")
-    item.add("dtstamp", _stamp(g, ev))
+    item.add("dtstamp", dtstamp(g, ev, t.first_day))
     if t.all_day:
         item.add("dtstart", t.first_day)
         item.add("dtend", t.last_day + timedelta(days=1))
@@ -131,12 +128,11 @@ def vevent(g: Graph, ev: Merged) -> Event | None:
     return item
 
 
-def _stamp(g: Graph, ev: Merged) -> datetime:
-    """DTSTAMP: the record's last change (stable between builds), else its start day."""
-    day = g.inp.updated.get((ev.kind, ev.id))
+def dtstamp(g: Graph, rec: Merged, first: date) -> datetime:
+    """DTSTAMP: the record's last change (stable between builds), else the item's first day."""
+    day = g.inp.updated.get((rec.kind, rec.id))
     if day:
         return datetime.fromisoformat(day[:10]).replace(tzinfo=UTC)
-    first = g.times[ev.id].first_day  # type: ignore[union-attr]
     return datetime(first.year, first.month, first.day, tzinfo=UTC)
 
 
@@ -148,25 +144,52 @@ def atom(g: Graph, records: list[Merged] | None = None, title: str = "", path: s
     unique = {(rec.kind, rec.id): rec for rec in pool}
     dated = sorted(((day, rec) for rec in unique.values() if (day := g.inp.updated.get((rec.kind, rec.id)))),
                    key=lambda x: (x[0], x[1].kind, x[1].id), reverse=True)[:ATOM_ENTRIES]
+    feed = atom_feed(g, path, title or "LEAPS WG3 know-how portal: new and updated entries",
+                     dated[0][0] if dated else "", alternate,
+                     feed_id=f"{g.inp.site_url}{path}" if records is not None else g.inp.site_url)
+    for day, rec in dated:
+        atom_entry(g, feed, rec, f"{KIND_LABELS[rec.kind]}: {plain_line(g.title(rec))}", day, summary(rec, 300))
+    return atom_bytes(feed)
+
+
+def new_calendar(name: str) -> Calendar:
+    """An empty VCALENDAR with the portal's PRODID and this name."""
+    cal = Calendar()
+    cal.add("prodid", PRODID)
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("x-wr-calname", name)
+    return cal
+
+
+def atom_feed(g: Graph, path: str, title: str, newest: str, alternate: str = "", feed_id: str = "") -> ET.Element:
+    """An Atom feed element without entries; `newest` is the day of its newest entry ('' when none)."""
     ET.register_namespace("", ATOM_NS)
     feed = ET.Element(f"{{{ATOM_NS}}}feed")
-    _sub(feed, "title", title or "LEAPS WG3 know-how portal: new and updated entries")
-    _sub(feed, "id", f"{g.inp.site_url}{path}" if records is not None else g.inp.site_url)
-    _sub(feed, "updated", _atom_time(dated[0][0]) if dated else "1970-01-01T00:00:00Z")
+    _sub(feed, "title", title)
+    _sub(feed, "id", feed_id or f"{g.inp.site_url}{path}")
+    _sub(feed, "updated", _atom_time(newest))
     ET.SubElement(feed, f"{{{ATOM_NS}}}link", href=f"{g.inp.site_url}{path}", rel="self",
                   type="application/atom+xml")
     ET.SubElement(feed, f"{{{ATOM_NS}}}link", href=f"{g.inp.site_url}{alternate}", rel="alternate",
                   type="text/html")
     author = ET.SubElement(feed, f"{{{ATOM_NS}}}author")
     _sub(author, "name", "LEAPS WG3")
-    for day, rec in dated:
-        entry = ET.SubElement(feed, f"{{{ATOM_NS}}}entry")
-        page = f"{g.inp.site_url}{g.url(rec)}"
-        _sub(entry, "title", f"{KIND_LABELS[rec.kind]}: {plain_line(g.title(rec))}")
-        _sub(entry, "id", page)
-        _sub(entry, "updated", _atom_time(day))
-        ET.SubElement(entry, f"{{{ATOM_NS}}}link", href=page, rel="alternate", type="text/html")
-        _sub(entry, "summary", summary(rec, 300))  # type text: ElementTree escapes it
+    return feed
+
+
+def atom_entry(g: Graph, feed: ET.Element, rec: Merged, title: str, day: str, text: str) -> None:
+    """One entry linking to the record's page; `text` is plain (ElementTree escapes it)."""
+    entry = ET.SubElement(feed, f"{{{ATOM_NS}}}entry")
+    page = f"{g.inp.site_url}{g.url(rec)}"
+    _sub(entry, "title", title)
+    _sub(entry, "id", page)
+    _sub(entry, "updated", _atom_time(day))
+    ET.SubElement(entry, f"{{{ATOM_NS}}}link", href=page, rel="alternate", type="text/html")
+    _sub(entry, "summary", text)
+
+
+def atom_bytes(feed: ET.Element) -> bytes:
     ET.indent(feed)
     return b'<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(feed, encoding="utf-8") + b"\n"
 
@@ -178,4 +201,4 @@ def _sub(parent: ET.Element, tag: str, text: str) -> ET.Element:
 
 
 def _atom_time(day: str) -> str:
-    return f"{day[:10]}T00:00:00Z"
+    return f"{day[:10]}T00:00:00Z" if day else "1970-01-01T00:00:00Z"

@@ -4,16 +4,15 @@ is deterministic (dates come from the records, never from the clock)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-from xml.etree import ElementTree as ET
+from datetime import UTC, timedelta
 
-from icalendar import Calendar, Event
+from icalendar import Event
 
 from ..registry import vocab
 from ..registry.merge import Merged
 from ..sanitize import safe_url
 from .deadlines import Deadline, deadlines, job_closed, when_of
-from .feeds import ATOM_NS, PRODID
+from .feeds import atom_bytes, atom_entry, atom_feed, dtstamp, new_calendar
 from .graph import Graph
 from .kinds_pages import news_sorted
 from .records import summary
@@ -46,41 +45,13 @@ def listed(g: Graph, files) -> list[tuple[str, str]]:
 
 # --- Atom ---------------------------------------------------------------------------------------
 
-def _feed(g: Graph, path: str, title: str, newest: str) -> ET.Element:
-    ET.register_namespace("", ATOM_NS)
-    feed = ET.Element(f"{{{ATOM_NS}}}feed")
-    _sub(feed, "title", title)
-    _sub(feed, "id", f"{g.inp.site_url}{path}")
-    _sub(feed, "updated", _atom_time(newest) if newest else "1970-01-01T00:00:00Z")
-    ET.SubElement(feed, f"{{{ATOM_NS}}}link", href=f"{g.inp.site_url}{path}", rel="self",
-                  type="application/atom+xml")
-    ET.SubElement(feed, f"{{{ATOM_NS}}}link", href=g.inp.site_url, rel="alternate", type="text/html")
-    author = ET.SubElement(feed, f"{{{ATOM_NS}}}author")
-    _sub(author, "name", "LEAPS WG3")
-    return feed
-
-
-def _entry(g: Graph, feed: ET.Element, rec: Merged, title: str, day: str, text: str) -> None:
-    entry = ET.SubElement(feed, f"{{{ATOM_NS}}}entry")
-    page = f"{g.inp.site_url}{g.url(rec)}"
-    _sub(entry, "title", title)
-    _sub(entry, "id", page)
-    _sub(entry, "updated", _atom_time(day) if day else "1970-01-01T00:00:00Z")
-    ET.SubElement(entry, f"{{{ATOM_NS}}}link", href=page, rel="alternate", type="text/html")
-    _sub(entry, "summary", text)  # type text: ElementTree escapes it
-
-
-def _done(feed: ET.Element) -> bytes:
-    ET.indent(feed)
-    return b'<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(feed, encoding="utf-8") + b"\n"
-
-
 def news_atom(g: Graph) -> bytes:
     items = news_sorted(g)
-    feed = _feed(g, "news.xml", "LEAPS WG3 know-how portal: news", _day(items[0].data.get("date")) if items else "")
+    newest = _day(items[0].data.get("date")) if items else ""
+    feed = atom_feed(g, "news.xml", "LEAPS WG3 know-how portal: news", newest)
     for rec in items:
-        _entry(g, feed, rec, plain_line(g.title(rec)), _day(rec.data.get("date")), summary(rec, 300))
-    return _done(feed)
+        atom_entry(g, feed, rec, plain_line(g.title(rec)), _day(rec.data.get("date")), summary(rec, 300))
+    return atom_bytes(feed)
 
 
 def jobs_atom(g: Graph, jobs: list[Merged], path: str, title: str) -> bytes:
@@ -89,7 +60,7 @@ def jobs_atom(g: Graph, jobs: list[Merged], path: str, title: str) -> bytes:
         return _day(rec.data.get("posted")) or (g.inp.updated.get((rec.kind, rec.id)) or "")[:10]
 
     items = sorted(jobs, key=lambda r: (day(r), r.id), reverse=True)
-    feed = _feed(g, path, f"{title} (LEAPS WG3 know-how portal)", day(items[0]) if items else "")
+    feed = atom_feed(g, path, f"{title} (LEAPS WG3 know-how portal)", day(items[0]) if items else "")
     for rec in items:
         d = rec.data
         closed = job_closed(rec, g.today)
@@ -99,14 +70,8 @@ def jobs_atom(g: Graph, jobs: list[Merged], path: str, title: str) -> bytes:
         if closing:
             facts.append(("closed " if closed else "apply by ") + closing.local_text())
         text = "; ".join(x for x in facts if x) + ". " + summary(rec, 300)
-        _entry(g, feed, rec, head, day(rec), text)
-    return _done(feed)
-
-
-def _sub(parent: ET.Element, tag: str, text: str) -> ET.Element:
-    el = ET.SubElement(parent, f"{{{ATOM_NS}}}{tag}")
-    el.text = text
-    return el
+        atom_entry(g, feed, rec, head, day(rec), text)
+    return atom_bytes(feed)
 
 
 def _day(value: object) -> str:
@@ -114,18 +79,10 @@ def _day(value: object) -> str:
     return t.first_day.isoformat() if t else ""
 
 
-def _atom_time(day: str) -> str:
-    return f"{day[:10]}T00:00:00Z"
-
-
 # --- iCalendar ----------------------------------------------------------------------------------
 
 def deadlines_ics(g: Graph, items: list[Deadline], name: str) -> bytes:
-    cal = Calendar()
-    cal.add("prodid", PRODID)
-    cal.add("version", "2.0")
-    cal.add("calscale", "GREGORIAN")
-    cal.add("x-wr-calname", name)
+    cal = new_calendar(name)
     for dl in items:
         cal.add_component(vevent(g, dl))
     return cal.to_ical()
@@ -137,9 +94,7 @@ def vevent(g: Graph, dl: Deadline) -> Event:
     item = Event()
     item.add("uid", f"{dl.key}@deadlines.leaps-wg3-knowhow")
     first = t.first_day
-    stamp = g.inp.updated.get((dl.rec.kind, dl.rec.id))
-    item.add("dtstamp", datetime.fromisoformat(stamp[:10]).replace(tzinfo=UTC) if stamp
-             else datetime(first.year, first.month, first.day, tzinfo=UTC))
+    item.add("dtstamp", dtstamp(g, dl.rec, first))
     if t.all_day:
         item.add("dtstart", first)
         item.add("dtend", first + timedelta(days=1))

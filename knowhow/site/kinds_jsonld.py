@@ -11,6 +11,7 @@ from ..registry.model import KINDS
 from ..sanitize import clean_text, safe_url
 from .graph import Graph
 from .jsonld import organization, page_id
+from .kinds_pages import related_records
 
 
 def _type(rec: Merged) -> str:
@@ -19,12 +20,7 @@ def _type(rec: Merged) -> str:
 
 def _news(g: Graph, rec: Merged) -> dict[str, Any]:
     d = rec.data
-    about = []
-    for ref in d.get("related") or []:
-        kind, _, rid = str(ref).partition("/")
-        target = g.ids.get(kind, {}).get(rid)
-        if target is not None:
-            about.append({"@id": page_id(g, target), "name": g.title(target)})
+    about = [{"@id": page_id(g, target), "name": g.title(target)} for target in related_records(g, d.get("related"))]
     return {
         "@type": _type(rec),
         "headline": d.get("title"),

@@ -31,9 +31,9 @@ INDEX_DIR = "pagefind"  # under site_dir; search.js loads pagefind/pagefind.js f
 PAGES_GLOB = "*/*/index.html"
 UNUSED = ("pagefind-ui.js", "pagefind-ui.css", "pagefind-modular-ui.js", "pagefind-modular-ui.css",
           "pagefind-component-ui.js", "pagefind-component-ui.css", "pagefind-highlight.js")
-# The kind as a result says it; kinds not named here use their model's `kind_label`.
-KIND_NAMES = {"software": "Software", "events": "Event", "collaborations": "Collaboration",
-              "open_data": "Open data", "facilities": "Facility"}
+# The kind as a result and its filter say it: shorter than the model's `kind_label` for these
+# ("Training or event", "IT collaboration", "Open-data collection"); every other kind uses its label.
+KIND_NAMES = {"events": "Event", "collaborations": "Collaboration", "open_data": "Open data"}
 
 
 def kind_name(kind: str) -> str:
