@@ -82,7 +82,7 @@ def downloads_page(g: Graph, data: dict[str, bytes], files: dict[str, Content]) 
             if p.startswith("feeds/type/") and p.endswith(".ics")]
     ics += kinds_feeds.listed(g, files)
     body = render("downloads.html", u=partial(relurl, "downloads/"), sizes=sizes, kinds=kinds, ics=ics)
-    return page("Downloads", body, search=False, hide=("toc",))
+    return page("Downloads", body, search=False, hide=("navigation", "toc"))
 
 
 def fields_page(inp: SiteInput) -> str:
